@@ -1,0 +1,3 @@
+from muban.cli import app
+
+app()

@@ -1,0 +1,92 @@
+"""`muban bench`: wall time and peak memory of a stage, measured on this machine.
+
+Memory is measured two ways: the peak resident set of the largest single process (what
+`/usr/bin/time -v` calls "Maximum resident set size") and the peak of the whole process
+tree's summed RSS, sampled from /proc, since worker processes run at the same time.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+# Targets from the issues: stage -> scale -> (seconds, GiB).
+TARGETS = {"simulate": {"national": (300.0, 4.0)}}
+PAGE = os.sysconf("SC_PAGE_SIZE")
+
+
+def _tree_rss(root: int) -> int:
+    """Summed RSS in bytes of a process and all its descendants."""
+    children: dict[int, list[int]] = {}
+    rss: dict[int, int] = {}
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry.name}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        pid = int(entry.name)
+        children.setdefault(int(fields[1]), []).append(pid)
+        rss[pid] = int(fields[21]) * PAGE
+    total, stack = 0, [root]
+    while stack:
+        pid = stack.pop()
+        total += rss.get(pid, 0)
+        stack.extend(children.get(pid, []))
+    return total
+
+
+def measure(command: list[str]) -> dict[str, float]:
+    """Run a command; return its wall seconds, peak single-process and peak tree RSS (GiB)."""
+    start = time.perf_counter()
+    process = subprocess.Popen(command)
+    peak_tree = 0
+    done = threading.Event()
+
+    def sample() -> None:
+        nonlocal peak_tree
+        while not done.is_set():
+            peak_tree = max(peak_tree, _tree_rss(process.pid))
+            done.wait(0.2)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    _, status, usage = os.wait4(process.pid, 0)
+    wall = time.perf_counter() - start
+    done.set()
+    sampler.join()
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise RuntimeError(f"{' '.join(command)} failed with {os.waitstatus_to_exitcode(status)}")
+    return {
+        "wall_seconds": round(wall, 1),
+        "peak_process_gib": round(usage.ru_maxrss / 2**20, 2),  # ru_maxrss is in KiB on Linux
+        "peak_tree_gib": round(peak_tree / 2**30, 2),
+    }
+
+
+def run_benchmark(stage: str, scale: str, scratch: Path) -> dict[str, object]:
+    if stage != "simulate":
+        raise SystemExit(f"muban bench {stage}: not built yet (only `simulate` so far)")
+    command = [
+        sys.executable, "-m", "muban", "simulate", "--scale", scale,
+        "--out", str(scratch / "landing"), "--truth", str(scratch / "truth"),
+        "--api-out", str(scratch / "simulated_api"),
+    ]
+    figures = measure(command)
+    target = TARGETS.get(stage, {}).get(scale)
+    within = target is None or (figures["wall_seconds"] <= target[0] and figures["peak_tree_gib"] <= target[1])
+    return {
+        "stage": stage,
+        "scale": scale,
+        "command": " ".join(command),
+        **figures,
+        "target": {"wall_seconds": target[0], "peak_gib": target[1]} if target else None,
+        "within_target": within,
+        "cores": os.cpu_count(),
+    }

@@ -1,0 +1,199 @@
+"""The `muban` command line (see shared/design/warehouse.md for its public contract)."""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from muban import settings
+
+settings.apply()
+
+app = typer.Typer(
+    name="muban",
+    help="muban (หมู่บ้าน): integrates the MOI departments' village and community development plans.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+log = logging.getLogger("muban")
+
+WAREHOUSE = Path("warehouse")
+
+
+def _not_built(what: str, issue: int) -> None:
+    typer.echo(f"muban {what}: not built yet (planned in issue {issue}).", err=True)
+    raise typer.Exit(code=2)
+
+
+@app.callback()
+def main(verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Debug logging.")] = False) -> None:
+    settings.configure_logging(verbose)
+
+
+@app.command()
+def simulate(
+    out: Annotated[Path | None, typer.Option(help="Landing folder to write the file deliveries to.")] = None,
+    provinces: Annotated[str | None, typer.Option(help="Province codes, comma-separated (e.g. 54,76).")] = None,
+    fiscal_year: Annotated[int, typer.Option(help="Fiscal year (BE) of the village and community plans.")] = 2569,
+    scale: Annotated[str, typer.Option(help="small | province | national")] = "small",
+    seed: Annotated[int, typer.Option(help="Same seed, byte-identical deliveries.")] = 2569,
+    truth: Annotated[Path | None, typer.Option(help="Folder for the ground truth (never inside --out).")] = None,
+    gazetteer: Annotated[Path | None, typer.Option(help="Use real villages from a th_admin-style gazetteer.")] = None,
+    defects: Annotated[str, typer.Option(help="none | default | harsh")] = "default",
+    api_out: Annotated[Path | None, typer.Option(help="API store folder (default: <out>/../simulated_api).")] = None,
+    workers: Annotated[int, typer.Option(help="Provinces generated in parallel.")] = 2,
+    serve: Annotated[bool, typer.Option(help="Serve the DLA and CKAN APIs from the store on loopback.")] = False,
+    host: Annotated[str, typer.Option(help="Loopback address to serve on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to serve on (0: any free port).")] = 8765,
+    fault: Annotated[list[str] | None, typer.Option(help="Inject an API fault, e.g. dla:rate_limit@3x2,retry_after=2")] = None,
+    ckan_limit_cap: Annotated[int, typer.Option(help="CKAN's silent cap on `limit`.")] = 32000,
+    list_defects: Annotated[bool, typer.Option(help="Print the defect catalogue and exit.")] = False,
+) -> None:
+    """Write realistic deliveries of all four agencies (sources.md formats) with their ground truth."""
+    from simulator.config import DefectProfile, Scale, SimulationConfig
+
+    if list_defects:
+        typer.echo(defect_table())
+        return
+    if out is None and not serve:
+        raise typer.BadParameter("give --out (and/or --serve)", param_hint="--out")
+    if out is not None:
+        from simulator.run import simulate as run_simulation
+
+        if truth is not None and truth.resolve().is_relative_to(out.resolve()):
+            raise typer.BadParameter("the truth must not sit inside the deliveries", param_hint="--truth")
+        config = SimulationConfig(
+            out=out,
+            provinces=tuple(p.strip() for p in provinces.split(",")) if provinces else None,
+            fiscal_year=fiscal_year,
+            scale=Scale(scale),
+            seed=seed,
+            truth=truth,
+            api_out=api_out,
+            gazetteer=gazetteer,
+            defects=DefectProfile(defects),
+            workers=workers,
+        )
+        summary = run_simulation(config)
+        api_out = config.api_dir
+        typer.echo(
+            json.dumps(
+                {
+                    "provinces": summary.provinces,
+                    "districts": summary.districts,
+                    "villages": summary.villages,
+                    "communities": summary.communities,
+                    "laos": summary.laos,
+                    "plan_rows": summary.plan_rows,
+                    "rows": summary.rows,
+                    "landing": str(out),
+                    "api_store": str(api_out),
+                    "truth": str(truth) if truth else None,
+                },
+                ensure_ascii=False,
+                indent=1,
+            )
+        )
+    if serve:
+        from simulator.server import parse_fault, serve_forever
+
+        store = api_out if api_out is not None else WAREHOUSE / "simulated_api"
+        serve_forever(store, host, port, [parse_fault(f) for f in fault or []], ckan_limit_cap)
+
+
+def defect_table() -> str:
+    from simulator.defects import CATALOGUE
+
+    lines = [
+        "| code | what is wrong | datasets | per | default | harsh | outcome |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for d in CATALOGUE:
+        outcome = f"{d.outcome} (`{d.reason}`)" if d.reason else d.outcome
+        lines.append(
+            f"| `{d.code}` | {d.what} | {', '.join(d.datasets)} | {d.per} | {d.default:g} | {d.harsh:g} | {outcome} |"
+        )
+    return "\n".join(lines)
+
+
+@app.command()
+def demo(
+    warehouse: Annotated[Path, typer.Option(help="Warehouse folder.")] = WAREHOUSE,
+) -> None:
+    """Simulate a small data set and run on it: the newcomer's first command."""
+    from simulator.config import SimulationConfig
+    from simulator.run import simulate as run_simulation
+    from simulator.server import ApiServer
+
+    config = SimulationConfig(out=warehouse / "landing", truth=warehouse / "truth",
+                              api_out=warehouse / "simulated_api")
+    summary = run_simulation(config)
+    typer.echo(f"simulated {summary.villages} villages and {summary.communities} communities "
+               f"in {summary.districts} districts: {summary.plan_rows} plan rows")
+    for dataset, count in sorted(summary.rows.items()):
+        typer.echo(f"  {dataset:28} {count:>8} rows")
+    import httpx
+
+    with ApiServer(config.api_dir) as api, httpx.Client(timeout=10) as client:
+        dla = client.get(api.dla_url, params={"period": "2566-2570", "per_page": 1}).json()
+        ckan = client.get(api.ckan_url, params={"resource_id": api.resource_id, "limit": 1}).json()
+        typer.echo(f"DLA API on {api.dla_url}: {dla['meta']['total']} plan-project records")
+        typer.echo(f"CKAN API on {api.ckan_url}: {ckan['result']['total']} household-need records")
+    typer.echo("ingest, transform, check and publish are not built yet (issues 3-5): "
+               f"the deliveries are in {config.out}")
+
+
+@app.command()
+def run(
+    landing: Annotated[Path, typer.Option(help="Landing folder.")] = WAREHOUSE / "landing",
+    warehouse: Annotated[Path, typer.Option(help="Warehouse folder.")] = WAREHOUSE,
+) -> None:
+    """The nightly job, in-process: ingest, transform, check, publish, report."""
+    _not_built("run", 3)
+
+
+@app.command()
+def rollback(warehouse: Annotated[Path, typer.Option(help="Warehouse folder.")] = WAREHOUSE) -> None:
+    """Put the previous publication back in place (atomically)."""
+    _not_built("rollback", 5)
+
+
+@app.command()
+def validate(
+    file: Path,
+    dataset: Annotated[str, typer.Option(help="Dataset the file claims to be, e.g. dopa/village_plans.")],
+) -> None:
+    """What an agency runs before it sends a file: the same checks, nothing written."""
+    _not_built("validate", 5)
+
+
+@app.command()
+def score(
+    truth: Annotated[Path, typer.Option(help="Ground-truth folder written by `muban simulate --truth`.")],
+    warehouse: Annotated[Path, typer.Option(help="Warehouse folder.")] = WAREHOUSE,
+) -> None:
+    """How well the published warehouse recovered the truth (village matching, duplicates)."""
+    _not_built("score", 6)
+
+
+@app.command()
+def bench(
+    stage: Annotated[str, typer.Argument(help="What to measure: simulate.")] = "simulate",
+    scale: Annotated[str, typer.Option(help="small | province | national")] = "national",
+    out: Annotated[Path, typer.Option(help="Scratch folder for the benchmark's data.")] = WAREHOUSE / "bench",
+    results: Annotated[Path | None, typer.Option(help="Write the figures as JSON here.")] = None,
+) -> None:
+    """The performance benchmark: wall time and peak memory of a stage, against its target."""
+    from muban.bench import run_benchmark
+
+    report = run_benchmark(stage, scale, out)
+    typer.echo(json.dumps(report, ensure_ascii=False, indent=1))
+    if results is not None:
+        results.write_text(json.dumps(report, ensure_ascii=False, indent=1))
+    if not report["within_target"]:
+        raise typer.Exit(code=1)
