@@ -187,6 +187,11 @@ def villages(
     draw = rng.random(n)
     change[draw < 0.004] = "dissolved"
     change[(draw >= 0.004) & (draw < 0.009)] = "renamed"
+    # Every simulated area shows each kind of change at least once, however small it is.
+    for kind in ("dissolved", "renamed"):
+        if n >= 3 and not (change == kind).any():
+            candidates = np.flatnonzero(change == "")
+            change[candidates[int(rng.integers(0, len(candidates)))]] = kind
     current = generated.column("name_th")
     renamed = pa.array(change == "renamed")
     tails = pa.array(RENAME_TAILS).take(pa.array(rng.integers(0, len(RENAME_TAILS), n)))
@@ -218,7 +223,10 @@ def villages(
 def _created(rng: np.random.Generator, table: pa.Table) -> pa.Table:
     """Villages established between the two snapshots: the next หมู่ of ~6 % of subdistricts."""
     last = table.group_by("subdistrict_code").aggregate([("moo", "max")]).sort_by("subdistrict_code")
-    chosen = last.filter(pa.array(rng.random(last.num_rows) < 0.06))
+    pick = rng.random(last.num_rows) < 0.06
+    if last.num_rows and not pick.any():
+        pick[int(rng.integers(0, last.num_rows))] = True
+    chosen = last.filter(pa.array(pick))
     sub = chosen.column("subdistrict_code")
     moo = pc.add(chosen.column("moo_max"), 1)
     names = _names(rng, chosen.num_rows)

@@ -32,6 +32,7 @@ from collections import deque
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, fields, replace
 from datetime import UTC, datetime, timedelta, timezone
+from functools import lru_cache
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from ipaddress import ip_address
 from pathlib import Path
@@ -206,6 +207,7 @@ def _from_micros(micros: int, tz: Any) -> datetime:
     return (_EPOCH + timedelta(microseconds=micros)).astimezone(tz)
 
 
+@lru_cache(maxsize=1 << 16)  # editions of a project share timestamps: parse each once
 def _instant_micros(text: str | None) -> int:
     if text is None:
         return _UNKNOWN_INSTANT
@@ -295,7 +297,6 @@ class _DlaStore:
         self.lines: list[bytes] = []
         self.keys: list[str] = []  # lao_code \x1f project_id, to place a published edition
         self.period_codes: dict[str, int] = {}
-        self._instants: dict[str, int] = {}  # editions share timestamps: parse each once
         periods: list[np.ndarray] = []
         instants: list[np.ndarray] = []
         # Plain Python over the pyarrow columns: Arrow's compute kernels would import pandas
@@ -308,7 +309,7 @@ class _DlaStore:
             self.keys.extend(map(_project_key, columns["lao_code"], columns["project_id"]))
             codes = map(self._period_code, columns["period"])
             periods.append(np.fromiter(codes, np.int32, len(lines)))
-            stamps = map(self._instant, columns["updated_at"])
+            stamps = map(_instant_micros, columns["updated_at"])
             instants.append(np.fromiter(stamps, np.int64, len(lines)))
         self.period_of = np.concatenate(periods) if periods else np.empty(0, np.int32)
         self.updated = np.concatenate(instants) if instants else np.empty(0, np.int64)
@@ -322,14 +323,6 @@ class _DlaStore:
         if period is None:
             return -1
         return self.period_codes.setdefault(period, len(self.period_codes))
-
-    def _instant(self, text: str | None) -> int:
-        if text is None:
-            return _UNKNOWN_INSTANT
-        micros = self._instants.get(text)
-        if micros is None:
-            micros = self._instants[text] = _instant_micros(text)
-        return micros
 
     def latest_known(self) -> int | None:
         known = self.updated[self.updated != _UNKNOWN_INSTANT]
@@ -359,7 +352,7 @@ class _DlaStore:
         self.keys.insert(position, key)
         code = self._period_code(_text_or_none(record.get("period")))
         self.period_of = np.insert(self.period_of, position, code)
-        micros = self._instant(_text_or_none(record.get("updated_at")))
+        micros = _instant_micros(_text_or_none(record.get("updated_at")))
         self.updated = np.insert(self.updated, position, micros)
         return position
 
@@ -607,8 +600,9 @@ class ApiServer:
         self._stopping.clear()
         self._httpd = _HttpServer((self.host, self.port), self, ipv6=":" in self.host)
         self.port = self._httpd.server_address[1]
+        # A short poll: stop() waits for the loop to notice, and tests stop a server each.
         self._thread = threading.Thread(
-            target=self._httpd.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True
+            target=self._httpd.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
         )
         self._thread.name = f"api-simulator-{self.port}"
         self._thread.start()

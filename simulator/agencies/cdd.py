@@ -106,9 +106,10 @@ def community_plans(plans: Plans, fiscal_year: int, province_code: str, province
     category = pa.array([CDD_CATEGORY[d] for d in np.array(DIMENSIONS)[records.column("dimension").to_numpy()]])
     category = where(inj.rows("unknown_dimension"), pa.array(np.full(n, "อื่นๆ")), category)
     budget = records.column("budget").to_numpy()
-    money = amounts(inj, budget, rng)
-    plain_number = np.asarray(pc.match_substring_regex(money, r"^-?\d+$"))
-    as_number = plain_number & (rng.random(n) < 0.8)
+    money, value, styled = amounts(inj, budget, rng)
+    # Most typists enter a number; some type the amount as text.
+    as_number = ~styled & (rng.random(n) < 0.8)
+    money = where(as_number, pc.cast(pa.array(value), pa.string()), money)
     money_kind = np.where(as_number, CellKind.NUMBER, CellKind.TEXT)
     no_cache = inj.rows("formula_without_value", eligible=budget > 0)
     with_cache = (rng.random(n) < 0.02) & ~no_cache & (budget > 0)
@@ -167,7 +168,9 @@ def community_plans(plans: Plans, fiscal_year: int, province_code: str, province
         cells(pa.array(requested, pa.string()), np.where(requested == None, CellKind.EMPTY, CellKind.TEXT)),  # noqa: E711
     ]
     if subtotal:
-        body = _with_subtotals(body, row_kind, src, sheet_row, district_of, budget, district)
+        # What Excel's SUM sees: number cells and cached formula values, not text.
+        numeric = np.where(money_kind == CellKind.NUMBER, value, np.where(with_cache, budget, 0))
+        body = _with_subtotals(body, row_kind, src, sheet_row, district_of, numeric, district)
     title_province = province_name
     if inj.file("lookalike_province") and province_code in LOOKALIKE_PROVINCES:
         title_province = LOOKALIKE_PROVINCES[province_code]
@@ -209,7 +212,7 @@ def _with_subtotals(body: list[Column], row_kind: np.ndarray, src: np.ndarray, s
     first_row = np.maximum.accumulate(np.where(starts, sheet_row, 0))
     totals = np.zeros(len(src), np.int64)
     group = np.cumsum(starts) - 1
-    sums = np.bincount(group, weights=np.where(row_kind == 0, budget[src], 0)).astype(np.int64)
+    sums = np.bincount(group, weights=np.where(row_kind <= 1, budget[src], 0)).astype(np.int64)
     totals[is_sub] = sums[group[is_sub]]
     label = join("รวม อำเภอ", pc.replace_substring_regex(strings(district).take(pa.array(src)), "^(อ\\.|อำเภอ)", ""))
     formula = join("SUM(I", pc.cast(pa.array(first_row), pa.string()), ":I", pc.cast(pa.array(sheet_row - 1), pa.string()), ")")

@@ -73,8 +73,9 @@ def amounts(
     rng: np.random.Generator,
     *,
     absurd_limit: int = 500_000_000,
-) -> pa.Array:
-    """Amount text with the plan-amount defects: formatting, `-`, negative, absurd, Thai digits."""
+) -> tuple[pa.Array, np.ndarray, np.ndarray]:
+    """Amount text with the plan-amount defects (formatting, `-`, negative, absurd, Thai digits),
+    the signed value it stands for, and which rows must stay text (their look is the defect)."""
     n = len(baht)
     baht = baht.copy()
     dash = injector.rows("dash_amount")
@@ -90,7 +91,8 @@ def amounts(
     negative = injector.rows("negative_budget", eligible=baht > 0)
     text = where(negative, join("-", text), text)
     thai = injector.rows("thai_digits")
-    return where(thai, to_thai_digits(text), text)
+    value = np.where(negative, -baht, baht)
+    return where(thai, to_thai_digits(text), text), value, thai | fancy | dash
 
 
 def stray_spaces(values: pa.Array, mask: np.ndarray, rng: np.random.Generator, *, nbsp: bool = True) -> pa.Array:

@@ -106,7 +106,7 @@ def plan_project_lines(plans: Plans, period: tuple[int, int], province_code: str
     budget = items.column("budget").to_numpy()[versions]
     superseded_budget = ~latest & np.isin(versions, np.flatnonzero(changed))
     budget = np.where(superseded_budget, (np.round(budget * rng.uniform(0.7, 1.3, m) / 1000) * 1000).astype(np.int64), budget)
-    amount = amounts(inj, budget, rng)
+    amount, _, _ = amounts(inj, budget, rng)
     first_year = items.column("first_year").to_numpy()[versions]
     n_years = items.column("n_years").to_numpy()[versions]
     years = np.arange(period[0], period[1] + 1)

@@ -129,8 +129,7 @@ def village_plans(
     code_text = where(unknown, fake, code)
     as_float = inj.rows("code_as_float")
     code_text = where(as_float, join(code_text, ".0"), code_text)
-    thai = inj.hits.get("thai_digits")
-    money = amounts(inj, records.column("budget").to_numpy(), rng)
+    money, _, _ = amounts(inj, records.column("budget").to_numpy(), rng)
     thai = inj.hits["thai_digits"]
     year_text = where(thai, to_thai_digits(year_text), year_text)
     seq_text = pc.cast(pa.array(seq), pa.string())
@@ -148,7 +147,6 @@ def village_plans(
         pa.array(np.array(DOPA_RESPONSIBLE)[rng.integers(0, len(DOPA_RESPONSIBLE), n)]),
         meeting,
     ]
-    del thai
     # Re-exports duplicate a block of rows: the copies follow the originals.
     duplicate = inj.rows("duplicate_row")
     index = np.arange(n)
