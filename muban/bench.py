@@ -74,13 +74,24 @@ def run_benchmark(stage: str, scale: str, scratch: Path) -> dict[str, object]:
     if stage != "simulate":
         raise SystemExit(f"muban bench {stage}: not built yet (only `simulate` so far)")
     command = [
-        sys.executable, "-m", "muban", "simulate", "--scale", scale,
-        "--out", str(scratch / "landing"), "--truth", str(scratch / "truth"),
-        "--api-out", str(scratch / "simulated_api"),
+        sys.executable,
+        "-m",
+        "muban",
+        "simulate",
+        "--scale",
+        scale,
+        "--out",
+        str(scratch / "landing"),
+        "--truth",
+        str(scratch / "truth"),
+        "--api-out",
+        str(scratch / "simulated_api"),
     ]
     figures = measure(command)
     target = TARGETS.get(stage, {}).get(scale)
-    within = target is None or (figures["wall_seconds"] <= target[0] and figures["peak_tree_gib"] <= target[1])
+    within = target is None or (
+        figures["wall_seconds"] <= target[0] and figures["peak_tree_gib"] <= target[1]
+    )
     return {
         "stage": stage,
         "scale": scale,

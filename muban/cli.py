@@ -31,28 +31,49 @@ def _not_built(what: str, issue: int) -> None:
 
 
 @app.callback()
-def main(verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Debug logging.")] = False) -> None:
+def main(
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Debug logging.")] = False,
+) -> None:
     settings.configure_logging(verbose)
 
 
 @app.command()
 def simulate(
-    out: Annotated[Path | None, typer.Option(help="Landing folder to write the file deliveries to.")] = None,
-    provinces: Annotated[str | None, typer.Option(help="Province codes, comma-separated (e.g. 54,76).")] = None,
-    fiscal_year: Annotated[int, typer.Option(help="Fiscal year (BE) of the village and community plans.")] = 2569,
+    out: Annotated[
+        Path | None, typer.Option(help="Landing folder to write the file deliveries to.")
+    ] = None,
+    provinces: Annotated[
+        str | None, typer.Option(help="Province codes, comma-separated (e.g. 54,76).")
+    ] = None,
+    fiscal_year: Annotated[
+        int, typer.Option(help="Fiscal year (BE) of the village and community plans.")
+    ] = 2569,
     scale: Annotated[str, typer.Option(help="small | province | national")] = "small",
     seed: Annotated[int, typer.Option(help="Same seed, byte-identical deliveries.")] = 2569,
-    truth: Annotated[Path | None, typer.Option(help="Folder for the ground truth (never inside --out).")] = None,
-    gazetteer: Annotated[Path | None, typer.Option(help="Use real villages from a th_admin-style gazetteer.")] = None,
+    truth: Annotated[
+        Path | None, typer.Option(help="Folder for the ground truth (never inside --out).")
+    ] = None,
+    gazetteer: Annotated[
+        Path | None, typer.Option(help="Use real villages from a th_admin-style gazetteer.")
+    ] = None,
     defects: Annotated[str, typer.Option(help="none | default | harsh")] = "default",
-    api_out: Annotated[Path | None, typer.Option(help="API store folder (default: <out>/../simulated_api).")] = None,
+    api_out: Annotated[
+        Path | None, typer.Option(help="API store folder (default: <out>/../simulated_api).")
+    ] = None,
     workers: Annotated[int, typer.Option(help="Provinces generated in parallel.")] = 2,
-    serve: Annotated[bool, typer.Option(help="Serve the DLA and CKAN APIs from the store on loopback.")] = False,
+    serve: Annotated[
+        bool, typer.Option(help="Serve the DLA and CKAN APIs from the store on loopback.")
+    ] = False,
     host: Annotated[str, typer.Option(help="Loopback address to serve on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to serve on (0: any free port).")] = 8765,
-    fault: Annotated[list[str] | None, typer.Option(help="Inject an API fault, e.g. dla:rate_limit@3x2,retry_after=2")] = None,
+    fault: Annotated[
+        list[str] | None,
+        typer.Option(help="Inject an API fault, e.g. dla:rate_limit@3x2,retry_after=2"),
+    ] = None,
     ckan_limit_cap: Annotated[int, typer.Option(help="CKAN's silent cap on `limit`.")] = 32000,
-    list_defects: Annotated[bool, typer.Option(help="Print the defect catalogue and exit.")] = False,
+    list_defects: Annotated[
+        bool, typer.Option(help="Print the defect catalogue and exit.")
+    ] = False,
 ) -> None:
     """Write realistic deliveries of all four agencies (sources.md formats) with their ground truth."""
     from simulator.config import DefectProfile, Scale, SimulationConfig
@@ -66,7 +87,9 @@ def simulate(
         from simulator.run import simulate as run_simulation
 
         if truth is not None and truth.resolve().is_relative_to(out.resolve()):
-            raise typer.BadParameter("the truth must not sit inside the deliveries", param_hint="--truth")
+            raise typer.BadParameter(
+                "the truth must not sit inside the deliveries", param_hint="--truth"
+            )
         config = SimulationConfig(
             out=out,
             provinces=tuple(p.strip() for p in provinces.split(",")) if provinces else None,
@@ -130,11 +153,14 @@ def demo(
     from simulator.run import simulate as run_simulation
     from simulator.server import ApiServer
 
-    config = SimulationConfig(out=warehouse / "landing", truth=warehouse / "truth",
-                              api_out=warehouse / "simulated_api")
+    config = SimulationConfig(
+        out=warehouse / "landing", truth=warehouse / "truth", api_out=warehouse / "simulated_api"
+    )
     summary = run_simulation(config)
-    typer.echo(f"simulated {summary.villages} villages and {summary.communities} communities "
-               f"in {summary.districts} districts: {summary.plan_rows} plan rows")
+    typer.echo(
+        f"simulated {summary.villages} villages and {summary.communities} communities "
+        f"in {summary.districts} districts: {summary.plan_rows} plan rows"
+    )
     for dataset, count in sorted(summary.rows.items()):
         typer.echo(f"  {dataset:28} {count:>8} rows")
     import httpx
@@ -144,8 +170,10 @@ def demo(
         ckan = client.get(api.ckan_url, params={"resource_id": api.resource_id, "limit": 1}).json()
         typer.echo(f"DLA API on {api.dla_url}: {dla['meta']['total']} plan-project records")
         typer.echo(f"CKAN API on {api.ckan_url}: {ckan['result']['total']} household-need records")
-    typer.echo("ingest, transform, check and publish are not built yet (issues 3-5): "
-               f"the deliveries are in {config.out}")
+    typer.echo(
+        "ingest, transform, check and publish are not built yet (issues 3-5): "
+        f"the deliveries are in {config.out}"
+    )
 
 
 @app.command()
@@ -158,7 +186,9 @@ def run(
 
 
 @app.command()
-def rollback(warehouse: Annotated[Path, typer.Option(help="Warehouse folder.")] = WAREHOUSE) -> None:
+def rollback(
+    warehouse: Annotated[Path, typer.Option(help="Warehouse folder.")] = WAREHOUSE,
+) -> None:
     """Put the previous publication back in place (atomically)."""
     _not_built("rollback", 5)
 
@@ -166,7 +196,9 @@ def rollback(warehouse: Annotated[Path, typer.Option(help="Warehouse folder.")] 
 @app.command()
 def validate(
     file: Path,
-    dataset: Annotated[str, typer.Option(help="Dataset the file claims to be, e.g. dopa/village_plans.")],
+    dataset: Annotated[
+        str, typer.Option(help="Dataset the file claims to be, e.g. dopa/village_plans.")
+    ],
 ) -> None:
     """What an agency runs before it sends a file: the same checks, nothing written."""
     _not_built("validate", 5)
@@ -174,7 +206,9 @@ def validate(
 
 @app.command()
 def score(
-    truth: Annotated[Path, typer.Option(help="Ground-truth folder written by `muban simulate --truth`.")],
+    truth: Annotated[
+        Path, typer.Option(help="Ground-truth folder written by `muban simulate --truth`.")
+    ],
     warehouse: Annotated[Path, typer.Option(help="Warehouse folder.")] = WAREHOUSE,
 ) -> None:
     """How well the published warehouse recovered the truth (village matching, duplicates)."""
@@ -185,7 +219,8 @@ def score(
 def bench(
     stage: Annotated[str, typer.Argument(help="What to measure: simulate.")] = "simulate",
     scale: Annotated[str, typer.Option(help="small | province | national")] = "national",
-    out: Annotated[Path, typer.Option(help="Scratch folder for the benchmark's data.")] = WAREHOUSE / "bench",
+    out: Annotated[Path, typer.Option(help="Scratch folder for the benchmark's data.")] = WAREHOUSE
+    / "bench",
     results: Annotated[Path | None, typer.Option(help="Write the figures as JSON here.")] = None,
 ) -> None:
     """The performance benchmark: wall time and peak memory of a stage, against its target."""

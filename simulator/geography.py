@@ -134,7 +134,11 @@ def _gazetteer_villages(gazetteer: Path, subdistrict_codes: pa.Array) -> pa.Tabl
     table = pacsv.read_csv(
         gazetteer / "villages.csv.gz",
         convert_options=pacsv.ConvertOptions(
-            column_types={"village_code": pa.string(), "subdistrict_code": pa.string(), "moo": pa.int32()},
+            column_types={
+                "village_code": pa.string(),
+                "subdistrict_code": pa.string(),
+                "moo": pa.int32(),
+            },
             include_columns=["village_code", "subdistrict_code", "moo", "name_th"],
         ),
     )
@@ -142,7 +146,9 @@ def _gazetteer_villages(gazetteer: Path, subdistrict_codes: pa.Array) -> pa.Tabl
     is_village = pc.and_(
         pc.less(table.column("moo"), 50), pc.invert(pc.starts_with(table.column("name_th"), "ชุมชน"))
     )
-    return table.filter(is_village).sort_by([("subdistrict_code", "ascending"), ("moo", "ascending")])
+    return table.filter(is_village).sort_by(
+        [("subdistrict_code", "ascending"), ("moo", "ascending")]
+    )
 
 
 def villages(
@@ -157,9 +163,13 @@ def villages(
     rng = stream(seed, "villages", province_code, *district_codes)
     sub = subdistricts_of(district_codes)
     codes = sub.column("subdistrict_code").to_numpy(zero_copy_only=False).astype(str)
-    from_gazetteer = _gazetteer_villages(gazetteer, sub.column("subdistrict_code")) if gazetteer else None
+    from_gazetteer = (
+        _gazetteer_villages(gazetteer, sub.column("subdistrict_code")) if gazetteer else None
+    )
     covered = (
-        set(from_gazetteer.column("subdistrict_code").to_pylist()) if from_gazetteer is not None else set()
+        set(from_gazetteer.column("subdistrict_code").to_pylist())
+        if from_gazetteer is not None
+        else set()
     )
     generate = np.array([c not in covered for c in codes], dtype=bool)
     counts = np.where(generate, np.clip(np.rint(rng.normal(10.2, 3.5, len(codes))), 3, 25), 0)
@@ -174,7 +184,11 @@ def villages(
     source = starts + (rng.random(total) * (moo - 1)).astype(np.int64)
     names = pc.if_else(pa.array(repeat), names.take(pa.array(np.where(repeat, source, 0))), names)
     generated = pa.table(
-        {"subdistrict_code": pa.array(sub_of, pa.string()), "moo": pa.array(moo, pa.int32()), "name_th": names}
+        {
+            "subdistrict_code": pa.array(sub_of, pa.string()),
+            "moo": pa.array(moo, pa.int32()),
+            "name_th": names,
+        }
     )
     if from_gazetteer is not None and from_gazetteer.num_rows:
         generated = pa.concat_tables(
@@ -214,15 +228,19 @@ def villages(
     n = table.num_rows
     headman, phone = _people(rng, n)
     households = np.clip(rng.lognormal(5.0, 0.45, n), 25, 900).astype(np.int32)
-    table = table.append_column("households", pa.array(households)).append_column(
-        "headman", headman
-    ).append_column("phone", phone)
+    table = (
+        table.append_column("households", pa.array(households))
+        .append_column("headman", headman)
+        .append_column("phone", phone)
+    )
     return table.append_column("name_unique", _name_unique(table))
 
 
 def _created(rng: np.random.Generator, table: pa.Table) -> pa.Table:
     """Villages established between the two snapshots: the next หมู่ of ~6 % of subdistricts."""
-    last = table.group_by("subdistrict_code").aggregate([("moo", "max")]).sort_by("subdistrict_code")
+    last = (
+        table.group_by("subdistrict_code").aggregate([("moo", "max")]).sort_by("subdistrict_code")
+    )
     pick = rng.random(last.num_rows) < 0.06
     if last.num_rows and not pick.any():
         pick[int(rng.integers(0, last.num_rows))] = True
@@ -247,7 +265,10 @@ def _created(rng: np.random.Generator, table: pa.Table) -> pa.Table:
 def _name_unique(table: pa.Table) -> pa.Array:
     current = table.filter(pc.not_equal(table.column("change"), "dissolved"))
     counts = current.group_by(["subdistrict_code", "name_th"]).aggregate([("moo", "count")])
-    joined = table.select(["subdistrict_code", "name_th"]).append_column(
-        "row", pa.array(np.arange(table.num_rows))
-    ).join(counts, ["subdistrict_code", "name_th"], join_type="left outer").sort_by("row")
+    joined = (
+        table.select(["subdistrict_code", "name_th"])
+        .append_column("row", pa.array(np.arange(table.num_rows)))
+        .join(counts, ["subdistrict_code", "name_th"], join_type="left outer")
+        .sort_by("row")
+    )
     return pc.equal(pc.fill_null(joined.column("moo_count"), 0), 1)

@@ -70,9 +70,11 @@ def laos(
     """
     rng = stream(seed, "laos", province_code, *district_codes)
     areas = all_areas()
-    province_name = areas.provinces.filter(
-        pc.equal(areas.provinces.column("province_code"), province_code)
-    ).column("name_th")[0].as_py()
+    province_name = (
+        areas.provinces.filter(pc.equal(areas.provinces.column("province_code"), province_code))
+        .column("name_th")[0]
+        .as_py()
+    )
     district_names = dict(
         zip(
             areas.districts.column("district_code").to_pylist(),
@@ -83,12 +85,18 @@ def laos(
     sub = subdistricts_of(district_codes).to_pydict()
     moos_by_sub: dict[str, list[int]] = {}
     for code, moo in zip(
-        villages.column("subdistrict_code").to_pylist(), villages.column("moo").to_pylist(), strict=True
+        villages.column("subdistrict_code").to_pylist(),
+        villages.column("moo").to_pylist(),
+        strict=True,
     ):
         moos_by_sub.setdefault(code, []).append(moo)
-    gazetteer_communities = _gazetteer_communities(gazetteer, sub["subdistrict_code"]) if gazetteer else {}
+    gazetteer_communities = (
+        _gazetteer_communities(gazetteer, sub["subdistrict_code"]) if gazetteer else {}
+    )
 
-    rows: dict[str, list] = {k: [] for k in ("lao_code", "lao_name", "lao_type", "subdistrict_code", "moo_served")}
+    rows: dict[str, list] = {
+        k: [] for k in ("lao_code", "lao_name", "lao_type", "subdistrict_code", "moo_served")
+    }
 
     def serve(code: str, name: str, kind: str, subdistrict: str, moos: list[int] | None) -> None:
         rows["lao_code"].append(code)
@@ -122,7 +130,10 @@ def laos(
             kind = CITY if province_code in CITY_PROVINCES else TOWN
             name = FULL_NAME[kind] + province_name
         else:
-            kind, name = SUBDISTRICT_MUNICIPALITY, FULL_NAME[SUBDISTRICT_MUNICIPALITY] + district_names[district]
+            kind, name = (
+                SUBDISTRICT_MUNICIPALITY,
+                FULL_NAME[SUBDISTRICT_MUNICIPALITY] + district_names[district],
+            )
         municipality = next_code(kind, district)
         municipalities.append((municipality, seat_code))
         # A municipality often serves only the built-up part of its seat subdistrict.
@@ -165,7 +176,11 @@ def laos(
             "moo_served": pa.array(rows["moo_served"], pa.list_(pa.int32())),
         }
     )
-    return lao_area, _village_lao(lao_area, villages), _communities(rng, municipalities, gazetteer_communities)
+    return (
+        lao_area,
+        _village_lao(lao_area, villages),
+        _communities(rng, municipalities, gazetteer_communities),
+    )
 
 
 def _village_lao(lao_area: pa.Table, villages: pa.Table) -> pa.Table:
@@ -184,7 +199,9 @@ def _village_lao(lao_area: pa.Table, villages: pa.Table) -> pa.Table:
     subs = villages.column("subdistrict_code").to_pylist()
     moos = villages.column("moo").to_pylist()
     served = [part.get((s, m)) or whole.get(s) for s, m in zip(subs, moos, strict=True)]
-    return pa.table({"village_code": villages.column("village_code"), "lao_code": pa.array(served, pa.string())})
+    return pa.table(
+        {"village_code": villages.column("village_code"), "lao_code": pa.array(served, pa.string())}
+    )
 
 
 def _gazetteer_communities(gazetteer: Path, subdistrict_codes: list[str]) -> dict[str, list[str]]:
@@ -197,11 +214,16 @@ def _gazetteer_communities(gazetteer: Path, subdistrict_codes: list[str]) -> dic
     )
     table = table.filter(pc.is_in(table.column("subdistrict_code"), pa.array(subdistrict_codes)))
     table = table.filter(
-        pc.or_(pc.greater_equal(table.column("moo"), 50), pc.starts_with(table.column("name_th"), "ชุมชน"))
+        pc.or_(
+            pc.greater_equal(table.column("moo"), 50),
+            pc.starts_with(table.column("name_th"), "ชุมชน"),
+        )
     )
     found: dict[str, list[str]] = {}
     for code, name in zip(
-        table.column("subdistrict_code").to_pylist(), table.column("name_th").to_pylist(), strict=True
+        table.column("subdistrict_code").to_pylist(),
+        table.column("name_th").to_pylist(),
+        strict=True,
     ):
         found.setdefault(code, []).append(name if name.startswith("ชุมชน") else "ชุมชน" + name)
     return found
@@ -220,7 +242,9 @@ def _communities(
             chosen = found
         else:
             count = int(rng.integers(3, 13))
-            picks = rng.choice(len(COMMUNITY_NAMES), size=min(count, len(COMMUNITY_NAMES)), replace=False)
+            picks = rng.choice(
+                len(COMMUNITY_NAMES), size=min(count, len(COMMUNITY_NAMES)), replace=False
+            )
             chosen = ["ชุมชน" + COMMUNITY_NAMES[i] for i in sorted(picks)]
         for seq, name in enumerate(chosen, start=1):
             keys.append(f"C{lao_code}{seq:02d}")

@@ -27,8 +27,24 @@ from simulator.vocabulary import (
 
 DIMENSIONS = ("ECO", "INF", "HLT", "EDU", "SOC", "ENV", "GOV")
 # How often a village's plans touch each dimension at all (the circular's complaint is gaps).
-DIMENSION_PLANNED = {"INF": 0.95, "ECO": 0.85, "HLT": 0.7, "EDU": 0.75, "SOC": 0.6, "ENV": 0.55, "GOV": 0.6}
-DIMENSION_WEIGHT = {"INF": 3.0, "ECO": 1.6, "HLT": 1.0, "EDU": 1.0, "SOC": 0.8, "ENV": 0.8, "GOV": 0.8}
+DIMENSION_PLANNED = {
+    "INF": 0.95,
+    "ECO": 0.85,
+    "HLT": 0.7,
+    "EDU": 0.75,
+    "SOC": 0.6,
+    "ENV": 0.55,
+    "GOV": 0.6,
+}
+DIMENSION_WEIGHT = {
+    "INF": 3.0,
+    "ECO": 1.6,
+    "HLT": 1.0,
+    "EDU": 1.0,
+    "SOC": 0.8,
+    "ENV": 0.8,
+    "GOV": 0.8,
+}
 IMPLEMENTATIONS = ("self", "joint", "support")
 N_VARIANTS = 3  # every template has three wordings
 
@@ -52,19 +68,28 @@ class Plans:
 def planning_units(villages: pa.Table, village_lao: pa.Table, communities: pa.Table) -> pa.Table:
     current = villages.filter(pc.not_equal(villages.column("change"), "dissolved"))
     lao = dict(
-        zip(village_lao.column("village_code").to_pylist(), village_lao.column("lao_code").to_pylist(), strict=True)
+        zip(
+            village_lao.column("village_code").to_pylist(),
+            village_lao.column("lao_code").to_pylist(),
+            strict=True,
+        )
     )
     n_c = communities.num_rows
     return pa.table(
         {
             "unit_key": pa.concat_arrays(
-                [strings(current.column("village_code")), strings(communities.column("community_key"))]
+                [
+                    strings(current.column("village_code")),
+                    strings(communities.column("community_key")),
+                ]
             ),
             "kind": pa.array(["village"] * current.num_rows + ["community"] * n_c),
             "village_code": pa.concat_arrays(
                 [strings(current.column("village_code")), pa.nulls(n_c, pa.string())]
             ),
-            "moo": pa.concat_arrays([current.column("moo").combine_chunks(), pa.nulls(n_c, pa.int32())]),
+            "moo": pa.concat_arrays(
+                [current.column("moo").combine_chunks(), pa.nulls(n_c, pa.int32())]
+            ),
             "name_th": pa.concat_arrays(
                 [strings(current.column("name_th")), strings(communities.column("name_th"))]
             ),
@@ -72,10 +97,16 @@ def planning_units(villages: pa.Table, village_lao: pa.Table, communities: pa.Ta
                 [current.column("name_unique").combine_chunks(), pa.array([True] * n_c)]
             ),
             "subdistrict_code": pa.concat_arrays(
-                [strings(current.column("subdistrict_code")), strings(communities.column("subdistrict_code"))]
+                [
+                    strings(current.column("subdistrict_code")),
+                    strings(communities.column("subdistrict_code")),
+                ]
             ),
             "district_code": pa.concat_arrays(
-                [strings(current.column("district_code")), strings(communities.column("district_code"))]
+                [
+                    strings(current.column("district_code")),
+                    strings(communities.column("district_code")),
+                ]
             ),
             "lao_code": pa.array(
                 [lao.get(code) for code in current.column("village_code").to_pylist()]
@@ -83,7 +114,10 @@ def planning_units(villages: pa.Table, village_lao: pa.Table, communities: pa.Ta
                 pa.string(),
             ),
             "households": pa.concat_arrays(
-                [current.column("households").combine_chunks(), pa.array(np.full(n_c, 300, np.int32))]
+                [
+                    current.column("households").combine_chunks(),
+                    pa.array(np.full(n_c, 300, np.int32)),
+                ]
             ),
         }
     )
@@ -104,7 +138,11 @@ def _details(rng: np.random.Generator, template: np.ndarray, unit_names: pa.Arra
     out = pa.array(np.full(n, ""), pa.string())
     out = where(kind == "road", join("สาย", own, "-", other), out)
     out = where(kind == "lane", join("ซอย ", lane), out)
-    out = where(kind == "temple", join("วัด", _pick(rng, VILLAGE_NAME_HEADS, n), _pick(rng, VILLAGE_NAME_TAILS, n)), out)
+    out = where(
+        kind == "temple",
+        join("วัด", _pick(rng, VILLAGE_NAME_HEADS, n), _pick(rng, VILLAGE_NAME_TAILS, n)),
+        out,
+    )
     out = where(kind == "length", join("ยาว ", length, " เมตร"), out)
     out = where(kind == "product", join("แปรรูป", _pick(rng, PRODUCTS, n)), out)
     return where(kind == "festival", _pick(rng, FESTIVALS, n), out)
@@ -126,12 +164,16 @@ def word(
     n = len(template)
     variant = rng.choice(N_VARIANTS, size=n, p=variant_weights)
     core = CORES.take(pa.array(template * N_VARIANTS + variant))
-    prefix = where(rng.random(n) < p_prefix, pa.array(np.full(n, "โครงการ")), pa.array(np.full(n, "")))
+    prefix = where(
+        rng.random(n) < p_prefix, pa.array(np.full(n, "โครงการ")), pa.array(np.full(n, ""))
+    )
     # Lanes are also written ซ.3 and lengths ระยะทาง … ม.
     short_lane = rng.random(n) < 0.3
     detail = where(short_lane, pc.replace_substring(detail, "ซอย ", "ซ."), detail)
     detail = where(
-        short_lane, pc.replace_substring(pc.replace_substring(detail, "ยาว ", "ระยะทาง "), " เมตร", " ม."), detail
+        short_lane,
+        pc.replace_substring(pc.replace_substring(detail, "ยาว ", "ระยะทาง "), " เมตร", " ม."),
+        detail,
     )
     moo_text = pc.cast(moo, pa.string())
     style = rng.choice(5, size=n, p=moo_style_weights)
@@ -142,7 +184,13 @@ def word(
     suffix = where(style == 4, join(" ", unit_name), suffix)
     suffix = pc.fill_null(suffix, "")  # communities have no หมู่
     spaced = pc.not_equal(detail, "")
-    return join(prefix, core, where(np.asarray(spaced), pa.array(np.full(n, " ")), pa.array(np.full(n, ""))), detail, suffix)
+    return join(
+        prefix,
+        core,
+        where(np.asarray(spaced), pa.array(np.full(n, " ")), pa.array(np.full(n, ""))),
+        detail,
+        suffix,
+    )
 
 
 def _budgets(rng: np.random.Generator, template: np.ndarray) -> np.ndarray:
@@ -154,11 +202,20 @@ def _budgets(rng: np.random.Generator, template: np.ndarray) -> np.ndarray:
 
 def _vary(rng: np.random.Generator, budget: np.ndarray, share: float, spread: float) -> np.ndarray:
     """The same project costed slightly differently by another agency."""
-    factor = np.where(rng.random(len(budget)) < share, rng.uniform(1 - spread, 1 + spread, len(budget)), 1.0)
+    factor = np.where(
+        rng.random(len(budget)) < share, rng.uniform(1 - spread, 1 + spread, len(budget)), 1.0
+    )
     return (np.round(budget * factor / 1_000) * 1_000).astype(np.int64)
 
 
-def plan(units: pa.Table, lao_area: pa.Table, province_code: str, fiscal_year: int, period: tuple[int, int], seed: int) -> Plans:
+def plan(
+    units: pa.Table,
+    lao_area: pa.Table,
+    province_code: str,
+    fiscal_year: int,
+    period: tuple[int, int],
+    seed: int,
+) -> Plans:
     rng = stream(seed, "projects", province_code, units.num_rows)
     n_units = units.num_rows
     is_village = np.asarray(pc.equal(units.column("kind"), "village"))
@@ -174,7 +231,7 @@ def plan(units: pa.Table, lao_area: pa.Table, province_code: str, fiscal_year: i
     dimension = (rng.random(n)[:, None] * cumulative[:, -1:] > cumulative).sum(axis=1)
     template = np.empty(n, dtype=np.int64)
     for d in range(len(DIMENSIONS)):
-        members = np.flatnonzero(TEMPLATE_DIMENSION == d)
+        members = np.flatnonzero(d == TEMPLATE_DIMENSION)
         rows = dimension == d
         template[rows] = members[rng.integers(0, len(members), rows.sum())]
     unit_names = units.column("name_th").take(pa.array(unit_of))
@@ -225,25 +282,56 @@ def plan(units: pa.Table, lao_area: pa.Table, province_code: str, fiscal_year: i
 
     dopa = records(
         in_dopa,
-        word(rng, template, detail, moo, unit_names, p_prefix=0.4, variant_weights=(0.5, 0.3, 0.2),
-             moo_style_weights=(0.5, 0.2, 0.15, 0.05, 0.1)),
+        word(
+            rng,
+            template,
+            detail,
+            moo,
+            unit_names,
+            p_prefix=0.4,
+            variant_weights=(0.5, 0.3, 0.2),
+            moo_style_weights=(0.5, 0.2, 0.15, 0.05, 0.1),
+        ),
         budget,
     )
     cdd = records(
         in_cdd,
-        word(rng, template, detail, moo, unit_names, p_prefix=0.2, variant_weights=(0.4, 0.35, 0.25),
-             moo_style_weights=(0.7, 0.1, 0.1, 0.05, 0.05)),
+        word(
+            rng,
+            template,
+            detail,
+            moo,
+            unit_names,
+            p_prefix=0.2,
+            variant_weights=(0.4, 0.35, 0.25),
+            moo_style_weights=(0.7, 0.1, 0.1, 0.05, 0.05),
+        ),
         _vary(rng, budget, 0.3, 0.1),
     )
     dla_village = records(
         in_dla,
-        word(rng, template, detail, moo, unit_names, p_prefix=0.85, variant_weights=(0.6, 0.3, 0.1),
-             moo_style_weights=(0.05, 0.55, 0.2, 0.05, 0.15)),
+        word(
+            rng,
+            template,
+            detail,
+            moo,
+            unit_names,
+            p_prefix=0.85,
+            variant_weights=(0.6, 0.3, 0.1),
+            moo_style_weights=(0.05, 0.55, 0.2, 0.05, 0.15),
+        ),
         _vary(rng, budget, 0.5, 0.12),
     )
-    dla = _dla_records(rng, units, lao_area, dla_village, projects, fiscal_year, period, province_code)
-    return Plans(units=units, projects=pa.concat_tables([projects, dla.projects], promote_options="default"),
-                 dopa=dopa, cdd=cdd, dla=dla.records)
+    dla = _dla_records(
+        rng, units, lao_area, dla_village, projects, fiscal_year, period, province_code
+    )
+    return Plans(
+        units=units,
+        projects=pa.concat_tables([projects, dla.projects], promote_options="default"),
+        dopa=dopa,
+        cdd=cdd,
+        dla=dla.records,
+    )
 
 
 @dataclass(frozen=True)
@@ -279,7 +367,9 @@ def _dla_records(
             "first_year": pa.array(year.astype(np.int32)),
             "n_years": pa.array(np.ones(n, np.int32)),
             "budget": village_items.column("budget"),
-            "targets": pa.array(units.column("unit_key").take(pa.array(unit_row)).to_pylist(), pa.string()),
+            "targets": pa.array(
+                units.column("unit_key").take(pa.array(unit_row)).to_pylist(), pa.string()
+            ),
             "target_kind": pa.array(np.full(n, "unit")),
         }
     )
@@ -295,9 +385,19 @@ def _dla_records(
     names = units.column("name_th").take(pa.array(other_unit))
     detail = _details(rng, other_template, names)
     moo = units.column("moo").take(pa.array(other_unit))
-    other_title = word(rng, other_template, detail, moo, names, p_prefix=0.85, variant_weights=(0.6, 0.3, 0.1),
-                       moo_style_weights=(0.05, 0.55, 0.2, 0.05, 0.15))
-    other_ids = join(f"P{province_code}-D-", pc.utf8_lpad(pc.cast(pa.array(np.arange(m)), pa.string()), 7, "0"))
+    other_title = word(
+        rng,
+        other_template,
+        detail,
+        moo,
+        names,
+        p_prefix=0.85,
+        variant_weights=(0.6, 0.3, 0.1),
+        moo_style_weights=(0.05, 0.55, 0.2, 0.05, 0.15),
+    )
+    other_ids = join(
+        f"P{province_code}-D-", pc.utf8_lpad(pc.cast(pa.array(np.arange(m)), pa.string()), 7, "0")
+    )
     other = pa.table(
         {
             "project_id": other_ids,
@@ -323,8 +423,12 @@ def _dla_records(
                     "subdistrict_code": units.column("subdistrict_code").take(pa.array(other_unit)),
                     "lao_code": units.column("lao_code").take(pa.array(other_unit)),
                     "fiscal_year": pa.array(other_year.astype(np.int32)),
-                    "dimension_code": pa.array(np.array(DIMENSIONS)[TEMPLATE_DIMENSION[other_template]]),
-                    "title": pc.utf8_trim_whitespace(join(CORES.take(pa.array(other_template * N_VARIANTS)), " ", detail)),
+                    "dimension_code": pa.array(
+                        np.array(DIMENSIONS)[TEMPLATE_DIMENSION[other_template]]
+                    ),
+                    "title": pc.utf8_trim_whitespace(
+                        join(CORES.take(pa.array(other_template * N_VARIANTS)), " ", detail)
+                    ),
                     "budget_thb": other.column("budget"),
                     "implementation": pa.array(np.full(m, "support")),
                     "in_dopa": pa.array(np.zeros(m, bool)),
@@ -340,12 +444,16 @@ def _dla_records(
 
 
 def _infrastructure(rng: np.random.Generator, n: int) -> np.ndarray:
-    members = np.flatnonzero(TEMPLATE_DIMENSION == DIMENSIONS.index("INF"))
+    members = np.flatnonzero(DIMENSIONS.index("INF") == TEMPLATE_DIMENSION)
     return members[rng.integers(0, len(members), n)]
 
 
 def _multi_village(
-    rng: np.random.Generator, units: pa.Table, lao_area: pa.Table, years: np.ndarray, province_code: str
+    rng: np.random.Generator,
+    units: pa.Table,
+    lao_area: pa.Table,
+    years: np.ndarray,
+    province_code: str,
 ) -> tuple[pa.Table, pa.Table]:
     """LAO projects that target several villages (หมู่ที่ 1-4,7; ทุกหมู่บ้าน), and the projects
     that fund the community-plan process (in some LAOs, not all)."""
@@ -359,20 +467,48 @@ def _multi_village(
         strict=True,
     ):
         by_lao.setdefault(lao, []).append((key, moo, sub))
-    rows: dict[str, list] = {k: [] for k in (
-        "project_id", "lao_code", "template", "dimension", "title", "first_year", "n_years", "budget",
-        "targets", "target_kind", "subdistrict_code")}
+    rows: dict[str, list] = {
+        k: []
+        for k in (
+            "project_id",
+            "lao_code",
+            "template",
+            "dimension",
+            "title",
+            "first_year",
+            "n_years",
+            "budget",
+            "targets",
+            "target_kind",
+            "subdistrict_code",
+        )
+    }
     seq = 0
     for lao in sorted(by_lao):
         members = by_lao[lao]
         villages_only = [m for m in members if m[1] is not None]
         n_projects = int(rng.poisson(6))
         for _ in range(n_projects):
-            template = int(_infrastructure(rng, 1)[0]) if rng.random() < 0.7 else int(rng.integers(0, len(TEMPLATES)))
+            template = (
+                int(_infrastructure(rng, 1)[0])
+                if rng.random() < 0.7
+                else int(rng.integers(0, len(TEMPLATES)))
+            )
             everyone = rng.random() < 0.3 or len(villages_only) < 2
-            chosen = members if everyone else [
-                villages_only[i] for i in sorted(rng.choice(len(villages_only), size=int(rng.integers(2, min(6, len(villages_only)) + 1)), replace=False))
-            ]
+            chosen = (
+                members
+                if everyone
+                else [
+                    villages_only[i]
+                    for i in sorted(
+                        rng.choice(
+                            len(villages_only),
+                            size=int(rng.integers(2, min(6, len(villages_only)) + 1)),
+                            replace=False,
+                        )
+                    )
+                ]
+            )
             start = int(rng.integers(0, len(years)))
             span = int(rng.integers(1, 3))
             seq += 1
@@ -395,7 +531,9 @@ def _multi_village(
             rows["lao_code"].append(lao)
             rows["template"].append(-1)
             rows["dimension"].append(DIMENSIONS.index("GOV"))
-            rows["title"].append(PLANNING_PROCESS_TITLES[int(rng.integers(0, len(PLANNING_PROCESS_TITLES)))])
+            rows["title"].append(
+                PLANNING_PROCESS_TITLES[int(rng.integers(0, len(PLANNING_PROCESS_TITLES)))]
+            )
             rows["first_year"].append(int(years[len(years) - span]))
             rows["n_years"].append(span)
             rows["budget"].append(int(rng.integers(2, 11)) * 10_000)
@@ -423,7 +561,12 @@ def _multi_village(
             "subdistrict_code": pa.array(rows["subdistrict_code"], pa.string()),
             "lao_code": table.column("lao_code"),
             "fiscal_year": table.column("first_year"),
-            "dimension_code": pa.array(np.array(DIMENSIONS)[np.array(rows["dimension"], dtype=np.int64)] if rows["dimension"] else [], pa.string()),
+            "dimension_code": pa.array(
+                np.array(DIMENSIONS)[np.array(rows["dimension"], dtype=np.int64)]
+                if rows["dimension"]
+                else [],
+                pa.string(),
+            ),
             "title": table.column("title"),
             "budget_thb": table.column("budget"),
             "implementation": pa.array(["support"] * table.num_rows, pa.string()),

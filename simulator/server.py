@@ -499,6 +499,7 @@ class _Handler(BaseHTTPRequestHandler):
     server_version = "muban-simulator"
     sys_version = ""
     timeout = 60  # drop idle keep-alive connections rather than keep a thread for ever
+    disable_nagle_algorithm = True  # headers and body go out apart: no 40 ms delayed-ACK stall
     server: _HttpServer
 
     def do_GET(self) -> None:

@@ -40,9 +40,7 @@ def where(mask: np.ndarray, if_true: pa.Array, if_false: pa.Array) -> pa.Array:
 
 def join(*parts: pa.Array | str) -> pa.Array:
     """Concatenate columns and literals element-wise (nulls count as empty)."""
-    return pc.binary_join_element_wise(
-        *parts, "", null_handling="replace", null_replacement=""
-    )
+    return pc.binary_join_element_wise(*parts, "", null_handling="replace", null_replacement="")
 
 
 def with_thousands(values: np.ndarray) -> pa.Array:
@@ -70,7 +68,9 @@ def format_amounts(baht: np.ndarray, style: np.ndarray) -> pa.Array:
     return where(baht == 0, pa.array(np.full(len(baht), "-")), out)
 
 
-def be_dates(day: np.ndarray, month: np.ndarray, year_be: np.ndarray, style: np.ndarray) -> pa.Array:
+def be_dates(
+    day: np.ndarray, month: np.ndarray, year_be: np.ndarray, style: np.ndarray
+) -> pa.Array:
     """Dates as `d/m/yyyy` (BE), `dd/mm/yyyy`, `7 มี.ค. 2568` or `7 มีนาคม 2568` by style 0..3."""
     from simulator.vocabulary import THAI_MONTHS_LONG, THAI_MONTHS_SHORT
 
@@ -135,7 +135,10 @@ def write_delimited(
 ) -> None:
     """A delimited text file the way the agencies' systems export them."""
     head = delimited_lines(
-        [pa.array([h]) for h in header], delimiter, quote=quote, trailing_delimiter=trailing_delimiter
+        [pa.array([h]) for h in header],
+        delimiter,
+        quote=quote,
+        trailing_delimiter=trailing_delimiter,
     )
     body = delimited_lines(columns, delimiter, quote=quote, trailing_delimiter=trailing_delimiter)
     data = lines_bytes(pa.concat_arrays([head, body]), eol)

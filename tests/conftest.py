@@ -22,7 +22,9 @@ class Simulated:
 
 
 def _simulate(root: Path, **options: object) -> Simulated:
-    config = SimulationConfig(out=root / "landing", truth=root / "truth", api_out=root / "api", **options)
+    config = SimulationConfig(
+        out=root / "landing", truth=root / "truth", api_out=root / "api", **options
+    )
     return Simulated(root, config, simulate(config))
 
 
@@ -35,10 +37,14 @@ def small(tmp_path_factory: pytest.TempPathFactory) -> Simulated:
 @pytest.fixture(scope="session")
 def harsh_province(tmp_path_factory: pytest.TempPathFactory) -> Simulated:
     """A whole province with the harsh defect profile: enough rows to measure defect rates."""
-    return _simulate(tmp_path_factory.mktemp("harsh"), scale=Scale.PROVINCE, defects=DefectProfile.HARSH, seed=7)
+    return _simulate(
+        tmp_path_factory.mktemp("harsh"), scale=Scale.PROVINCE, defects=DefectProfile.HARSH, seed=7
+    )
 
 
 @pytest.fixture(scope="session")
 def clean(tmp_path_factory: pytest.TempPathFactory) -> Simulated:
     """Two provinces, one district each, with no defects at all."""
-    return _simulate(tmp_path_factory.mktemp("clean"), provinces=("54", "76"), defects=DefectProfile.NONE)
+    return _simulate(
+        tmp_path_factory.mktemp("clean"), provinces=("54", "76"), defects=DefectProfile.NONE
+    )

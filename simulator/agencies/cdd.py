@@ -9,7 +9,14 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from simulator.agencies.common import Delivery, amounts, single_keys, stray_spaces, truth_table, zero_width
+from simulator.agencies.common import (
+    Delivery,
+    amounts,
+    single_keys,
+    stray_spaces,
+    truth_table,
+    zero_width,
+)
 from simulator.config import DefectProfile
 from simulator.defects import LOOKALIKE_PROVINCES, Injector, garble, ocr_confuse, typo
 from simulator.geography import all_areas
@@ -20,10 +27,32 @@ from simulator.vocabulary import CDD_CATEGORY, CDD_REQUESTED_FROM, CERTIFICATION
 from simulator.xlsx import CellKind, Column, Sheet, write_workbook
 
 PLAN_SHEET, CERT_SHEET = "แผนชุมชน", "การรับรองมาตรฐาน"
-HEAD_TOP = ["ลำดับ", "ที่ตั้ง", None, None, None, "ชื่อโครงการ/กิจกรรม", "ประเภท", "หมวด", "งบประมาณ (บาท)",
-            "ปีที่ดำเนินการ", "หน่วยงานที่ขอรับการสนับสนุน"]
+HEAD_TOP = [
+    "ลำดับ",
+    "ที่ตั้ง",
+    None,
+    None,
+    None,
+    "ชื่อโครงการ/กิจกรรม",
+    "ประเภท",
+    "หมวด",
+    "งบประมาณ (บาท)",
+    "ปีที่ดำเนินการ",
+    "หน่วยงานที่ขอรับการสนับสนุน",
+]
 HEAD_SUB = [None, "อำเภอ", "ตำบล", "หมู่ที่", "ชื่อหมู่บ้าน/ชุมชน", None, None, None, None, None, None]
-HEAD_MERGES = ["A1:K1", "A2:K2", "A3:A4", "B3:E3", "F3:F4", "G3:G4", "H3:H4", "I3:I4", "J3:J4", "K3:K4"]
+HEAD_MERGES = [
+    "A1:K1",
+    "A2:K2",
+    "A3:A4",
+    "B3:E3",
+    "F3:F4",
+    "G3:G4",
+    "H3:H4",
+    "I3:I4",
+    "J3:J4",
+    "K3:K4",
+]
 HEADER_VARIANTS = {"งบประมาณ (บาท)": "งบประมาณ(บาท)", "ชื่อโครงการ/กิจกรรม": "ชื่อโครงการ"}
 CERT_HEADER = ["อำเภอ", "ตำบล", "หมู่ที่", "ชื่อหมู่บ้าน/ชุมชน", "คะแนน", "ผลการรับรอง", "วันที่รับรอง"]
 IMPLEMENTATION_TH = {"self": "ทำเอง", "joint": "ทำร่วม", "support": "ขอรับการสนับสนุน"}
@@ -40,21 +69,47 @@ def _text(values: pa.Array) -> Column:
     return Column.of_kind(strings(values), CellKind.TEXT)
 
 
-def _place_columns(units: pa.Table, rows: np.ndarray, inj: Injector, rng: np.random.Generator) -> list[pa.Array]:
+def _place_columns(
+    units: pa.Table, rows: np.ndarray, inj: Injector, rng: np.random.Generator
+) -> list[pa.Array]:
     """District, subdistrict, village number and name as typed by hand."""
     areas = all_areas()
-    dist = dict(zip(areas.districts.column("district_code").to_pylist(), areas.districts.column("name_th").to_pylist(), strict=True))
-    sub = dict(zip(areas.subdistricts.column("subdistrict_code").to_pylist(), areas.subdistricts.column("name_th").to_pylist(), strict=True))
+    dist = dict(
+        zip(
+            areas.districts.column("district_code").to_pylist(),
+            areas.districts.column("name_th").to_pylist(),
+            strict=True,
+        )
+    )
+    sub = dict(
+        zip(
+            areas.subdistricts.column("subdistrict_code").to_pylist(),
+            areas.subdistricts.column("name_th").to_pylist(),
+            strict=True,
+        )
+    )
     n = len(rows)
-    district = pa.array([dist[c] for c in units.column("district_code").take(pa.array(rows)).to_pylist()])
-    subdistrict = pa.array([sub[c] for c in units.column("subdistrict_code").take(pa.array(rows)).to_pylist()])
+    district = pa.array(
+        [dist[c] for c in units.column("district_code").take(pa.array(rows)).to_pylist()]
+    )
+    subdistrict = pa.array(
+        [sub[c] for c in units.column("subdistrict_code").take(pa.array(rows)).to_pylist()]
+    )
     name = strings(units.column("name_th").take(pa.array(rows)))
     # Half the typists leave out บ้าน.
     name = where(rng.random(n) < 0.4, pc.replace_substring_regex(name, "^บ้าน", ""), name)
     prefixed = inj.rows("place_prefix")
     how = inj.rng("place_prefix").integers(0, 2, n)
-    district = where(prefixed & (how == 0), join("อ.", district), where(prefixed, join("อำเภอ", district), district))
-    subdistrict = where(prefixed & (how == 0), join("ต.", subdistrict), where(prefixed, join("ตำบล ", subdistrict), subdistrict))
+    district = where(
+        prefixed & (how == 0),
+        join("อ.", district),
+        where(prefixed, join("อำเภอ", district), district),
+    )
+    subdistrict = where(
+        prefixed & (how == 0),
+        join("ต.", subdistrict),
+        where(prefixed, join("ตำบล ", subdistrict), subdistrict),
+    )
     typo_rows = inj.rows("name_typo")
     target = inj.rng("name_typo").integers(0, 3, n)
     district = garble(inj, "name_typo", district, typo_rows & (target == 0), typo)
@@ -64,14 +119,25 @@ def _place_columns(units: pa.Table, rows: np.ndarray, inj: Injector, rng: np.ran
     return [district, subdistrict, name]
 
 
-def community_plans(plans: Plans, fiscal_year: int, province_code: str, province_name: str, seed: int,
-                    profile: DefectProfile, landing: Path) -> list[Delivery]:
+def community_plans(
+    plans: Plans,
+    fiscal_year: int,
+    province_code: str,
+    province_name: str,
+    seed: int,
+    profile: DefectProfile,
+    landing: Path,
+) -> list[Delivery]:
     name = f"community_plans_{fiscal_year}_{province_code}.xlsx"
     units = plans.units
     records = plans.cdd
     unit_row = records.column("unit_row").to_numpy()
-    district_of = np.asarray(units.column("district_code").take(pa.array(unit_row)).to_numpy(zero_copy_only=False))
-    sub_of = np.asarray(units.column("subdistrict_code").take(pa.array(unit_row)).to_numpy(zero_copy_only=False))
+    district_of = np.asarray(
+        units.column("district_code").take(pa.array(unit_row)).to_numpy(zero_copy_only=False)
+    )
+    sub_of = np.asarray(
+        units.column("subdistrict_code").take(pa.array(unit_row)).to_numpy(zero_copy_only=False)
+    )
     order = np.lexsort((np.arange(len(unit_row)), unit_row, sub_of, district_of))
     records = records.take(pa.array(order))
     unit_row, district_of = unit_row[order], district_of[order]
@@ -89,7 +155,9 @@ def community_plans(plans: Plans, fiscal_year: int, province_code: str, province
     shown_moo = moo_np.copy()
     shown_moo[wrong] = np.where(moo_np[wrong] > 1, moo_np[wrong] - 1, moo_np[wrong] + 1)
     shown_moo[unknown] = rng.integers(60, 90, int(unknown.sum()))
-    village = where(unknown, join("บ้าน", pa.array(rng.choice(["ไม่มีชื่อ", "ทดสอบ", "ใหม่พัฒนา"], n))), village)
+    village = where(
+        unknown, join("บ้าน", pa.array(rng.choice(["ไม่มีชื่อ", "ทดสอบ", "ใหม่พัฒนา"], n))), village
+    )
     thai = inj.rows("thai_digits")
     moo_text = pc.cast(pa.array(shown_moo), pa.string())
     prefixed_moo = inj.hits["place_prefix"] & is_village
@@ -103,7 +171,9 @@ def community_plans(plans: Plans, fiscal_year: int, province_code: str, province
     title = where(thai, to_thai_digits(title), title)
     no_title = inj.rows("missing_title")
     implementation = np.array(IMPLEMENTATIONS)[records.column("implementation").to_numpy()]
-    category = pa.array([CDD_CATEGORY[d] for d in np.array(DIMENSIONS)[records.column("dimension").to_numpy()]])
+    category = pa.array(
+        [CDD_CATEGORY[d] for d in np.array(DIMENSIONS)[records.column("dimension").to_numpy()]]
+    )
     category = where(inj.rows("unknown_dimension"), pa.array(np.full(n, "อื่นๆ")), category)
     budget = records.column("budget").to_numpy()
     money, value, styled = amounts(inj, budget, rng)
@@ -113,7 +183,11 @@ def community_plans(plans: Plans, fiscal_year: int, province_code: str, province
     money_kind = np.where(as_number, CellKind.NUMBER, CellKind.TEXT)
     no_cache = inj.rows("formula_without_value", eligible=budget > 0)
     with_cache = (rng.random(n) < 0.02) & ~no_cache & (budget > 0)
-    formula = join(pc.cast(pa.array(budget // 2), pa.string()), "+", pc.cast(pa.array(budget - budget // 2), pa.string()))
+    formula = join(
+        pc.cast(pa.array(budget // 2), pa.string()),
+        "+",
+        pc.cast(pa.array(budget - budget // 2), pa.string()),
+    )
     money_kind = np.where(no_cache | with_cache, CellKind.FORMULA, money_kind).astype(np.int8)
     money = where(no_cache | with_cache, formula, money)
     cached = where(with_cache, pc.cast(pa.array(budget), pa.string()), pa.nulls(n, pa.string()))
@@ -123,7 +197,11 @@ def community_plans(plans: Plans, fiscal_year: int, province_code: str, province
     year_text = pc.cast(pa.array(year), pa.string())
     year_text = where(thai, to_thai_digits(year_text), year_text)
     year_kind = np.where(thai, CellKind.TEXT, CellKind.NUMBER).astype(np.int8)
-    requested = np.where(implementation == "self", None, np.array(CDD_REQUESTED_FROM)[rng.integers(0, len(CDD_REQUESTED_FROM), n)])
+    requested = np.where(
+        implementation == "self",
+        None,
+        np.array(CDD_REQUESTED_FROM)[rng.integers(0, len(CDD_REQUESTED_FROM), n)],
+    )
 
     # Display order: duplicates after their originals, the odd blank row, a subtotal per district.
     duplicate = inj.rows("duplicate_row")
@@ -147,7 +225,9 @@ def community_plans(plans: Plans, fiscal_year: int, province_code: str, province
     sheet_row = FIRST_BODY_ROW + np.arange(len(src))
     data_like = row_kind <= 1
 
-    def cells(values: pa.Array, kinds_: np.ndarray | int, cached_: pa.Array | None = None) -> Column:
+    def cells(
+        values: pa.Array, kinds_: np.ndarray | int, cached_: pa.Array | None = None
+    ) -> Column:
         kinds_arr = np.broadcast_to(np.asarray(kinds_, np.int8), (n,))
         taken = strings(values).take(pa.array(src))
         k = np.where(data_like, kinds_arr[src], CellKind.EMPTY).astype(np.int8)
@@ -165,7 +245,10 @@ def community_plans(plans: Plans, fiscal_year: int, province_code: str, province
         cells(category, CellKind.TEXT),
         cells(money, money_kind, cached),
         cells(year_text, year_kind),
-        cells(pa.array(requested, pa.string()), np.where(requested == None, CellKind.EMPTY, CellKind.TEXT)),  # noqa: E711
+        cells(
+            pa.array(requested, pa.string()),
+            np.where(implementation == "self", CellKind.EMPTY, CellKind.TEXT),
+        ),
     ]
     if subtotal:
         # What Excel's SUM sees: number cells and cached formula values, not text.
@@ -179,9 +262,18 @@ def community_plans(plans: Plans, fiscal_year: int, province_code: str, province
         original = list(HEADER_VARIANTS)[int(rng.integers(0, len(HEADER_VARIANTS)))]
         top = [HEADER_VARIANTS[h] if h == original else h for h in top]
     fy_thai = to_thai_digits(pa.array([str(fiscal_year)]))[0].as_py()
-    head = [[f"แผนชุมชน ประจำปีงบประมาณ {fy_thai}"] + [None] * 10, [f"จังหวัด{title_province}"] + [None] * 10, top, HEAD_SUB]
-    plan_sheet = Sheet(PLAN_SHEET, head, HEAD_MERGES, body, widths=[6, 14, 14, 7, 22, 48, 14, 18, 14, 10, 22])
-    cert_sheet, cert_truth = _certification(units, np.unique(unit_row), fiscal_year, province_code, seed, profile, name)
+    head = [
+        [f"แผนชุมชน ประจำปีงบประมาณ {fy_thai}"] + [None] * 10,
+        [f"จังหวัด{title_province}"] + [None] * 10,
+        top,
+        HEAD_SUB,
+    ]
+    plan_sheet = Sheet(
+        PLAN_SHEET, head, HEAD_MERGES, body, widths=[6, 14, 14, 7, 22, 48, 14, 18, 14, 10, 22]
+    )
+    cert_sheet, cert_truth = _certification(
+        units, np.unique(unit_row), fiscal_year, province_code, seed, profile, name
+    )
     path = landing / "cdd" / "community_plans" / name
     path.parent.mkdir(parents=True, exist_ok=True)
     write_workbook(path, [plan_sheet, cert_sheet])
@@ -189,7 +281,11 @@ def community_plans(plans: Plans, fiscal_year: int, province_code: str, province
     kind_names = np.array(["data", "duplicate", "blank", "subtotal"])[row_kind]
     keys_ = units.column("unit_key").take(pa.array(unit_row))
     keys_ = where(unknown, pa.nulls(n, pa.string()), keys_)
-    none_list = pa.array([[]] * len(src), pa.list_(pa.string())) if len(src) else pa.array([], pa.list_(pa.string()))
+    none_list = (
+        pa.array([[]] * len(src), pa.list_(pa.string()))
+        if len(src)
+        else pa.array([], pa.list_(pa.string()))
+    )
     village_keys = single_keys(keys_).take(pa.array(src))
     defects = inj.codes().take(pa.array(src))
     truth = truth_table(
@@ -198,14 +294,25 @@ def community_plans(plans: Plans, fiscal_year: int, province_code: str, province
         source_row=sheet_row,
         row_kind=pa.array(kind_names),
         village_keys=pc.if_else(pa.array(data_like), village_keys, none_list),
-        project_id=where(data_like, records.column("project_id").take(pa.array(src)), pa.nulls(len(src), pa.string())),
+        project_id=where(
+            data_like,
+            records.column("project_id").take(pa.array(src)),
+            pa.nulls(len(src), pa.string()),
+        ),
         defects=pc.if_else(pa.array(data_like), defects, pa.nulls(len(src), defects.type)),
     )
     return [Delivery(f"cdd/community_plans/{name}", pa.concat_tables([truth, cert_truth]))]
 
 
-def _with_subtotals(body: list[Column], row_kind: np.ndarray, src: np.ndarray, sheet_row: np.ndarray,
-                    district_of: np.ndarray, budget: np.ndarray, district: pa.Array) -> list[Column]:
+def _with_subtotals(
+    body: list[Column],
+    row_kind: np.ndarray,
+    src: np.ndarray,
+    sheet_row: np.ndarray,
+    district_of: np.ndarray,
+    budget: np.ndarray,
+    district: pa.Array,
+) -> list[Column]:
     """Subtotal rows: `รวม อำเภอ…` and a SUM over the district's budget cells, with its value."""
     is_sub = row_kind == 3
     starts = np.r_[True, district_of[src][1:] != district_of[src][:-1]]
@@ -214,11 +321,23 @@ def _with_subtotals(body: list[Column], row_kind: np.ndarray, src: np.ndarray, s
     group = np.cumsum(starts) - 1
     sums = np.bincount(group, weights=np.where(row_kind <= 1, budget[src], 0)).astype(np.int64)
     totals[is_sub] = sums[group[is_sub]]
-    label = join("รวม อำเภอ", pc.replace_substring_regex(strings(district).take(pa.array(src)), "^(อ\\.|อำเภอ)", ""))
-    formula = join("SUM(I", pc.cast(pa.array(first_row), pa.string()), ":I", pc.cast(pa.array(sheet_row - 1), pa.string()), ")")
+    label = join(
+        "รวม อำเภอ",
+        pc.replace_substring_regex(strings(district).take(pa.array(src)), "^(อ\\.|อำเภอ)", ""),
+    )
+    formula = join(
+        "SUM(I",
+        pc.cast(pa.array(first_row), pa.string()),
+        ":I",
+        pc.cast(pa.array(sheet_row - 1), pa.string()),
+        ")",
+    )
     mask = pa.array(is_sub)
     out = list(body)
-    out[1] = Column(pc.if_else(mask, label, body[1].values), np.where(is_sub, CellKind.TEXT, body[1].kinds).astype(np.int8))
+    out[1] = Column(
+        pc.if_else(mask, label, body[1].values),
+        np.where(is_sub, CellKind.TEXT, body[1].kinds).astype(np.int8),
+    )
     cached = body[8].cached if body[8].cached is not None else pa.nulls(len(src), pa.string())
     out[8] = Column(
         pc.if_else(mask, formula, body[8].values),
@@ -228,8 +347,15 @@ def _with_subtotals(body: list[Column], row_kind: np.ndarray, src: np.ndarray, s
     return out
 
 
-def _certification(units: pa.Table, unit_rows: np.ndarray, fiscal_year: int, province_code: str, seed: int,
-                   profile: DefectProfile, file_name: str) -> tuple[Sheet, pa.Table]:
+def _certification(
+    units: pa.Table,
+    unit_rows: np.ndarray,
+    fiscal_year: int,
+    province_code: str,
+    seed: int,
+    profile: DefectProfile,
+    file_name: str,
+) -> tuple[Sheet, pa.Table]:
     """One row per planning unit whose community plan was assessed this year."""
     rng = stream(seed, "cdd-certification", province_code)
     rows = unit_rows[rng.random(len(unit_rows)) < 0.9]
@@ -243,7 +369,9 @@ def _certification(units: pa.Table, unit_rows: np.ndarray, fiscal_year: int, pro
     for name, cutoff in reversed(levels):
         level[score >= cutoff] = name
     day = rng.integers(0, 120, n)
-    date = np.array([(dt.date(fiscal_year - 544, 6, 1) + dt.timedelta(days=int(d))) for d in range(120)])[day]
+    date = np.array(
+        [(dt.date(fiscal_year - 544, 6, 1) + dt.timedelta(days=int(d))) for d in range(120)]
+    )[day]
     serial = np.array([(d - EXCEL_EPOCH).days for d in date])
     be_text = pa.array([f"{d.day}/{d.month}/{d.year + 543}" for d in date])
     as_text = rng.random(n) < 0.3
@@ -252,12 +380,20 @@ def _certification(units: pa.Table, unit_rows: np.ndarray, fiscal_year: int, pro
     body = [
         _text(district),
         _text(subdistrict),
-        Column(pc.cast(pa.array(moo), pa.string()), np.where(moo > 0, CellKind.NUMBER, CellKind.EMPTY).astype(np.int8)),
+        Column(
+            pc.cast(pa.array(moo), pa.string()),
+            np.where(moo > 0, CellKind.NUMBER, CellKind.EMPTY).astype(np.int8),
+        ),
         _text(stray_spaces(village, inj.rows("stray_space"), inj.rng("stray_space"))),
-        Column(where(thai, to_thai_digits(score_text), score_text), np.where(thai, CellKind.TEXT, CellKind.NUMBER).astype(np.int8)),
+        Column(
+            where(thai, to_thai_digits(score_text), score_text),
+            np.where(thai, CellKind.TEXT, CellKind.NUMBER).astype(np.int8),
+        ),
         _text(pa.array(level.astype(str))),
-        Column(where(as_text, be_text, pc.cast(pa.array(serial), pa.string())),
-               np.where(as_text, CellKind.TEXT, CellKind.DATE).astype(np.int8)),
+        Column(
+            where(as_text, be_text, pc.cast(pa.array(serial), pa.string())),
+            np.where(as_text, CellKind.TEXT, CellKind.DATE).astype(np.int8),
+        ),
     ]
     sheet = Sheet(CERT_SHEET, [CERT_HEADER], [], body, widths=[14, 14, 7, 22, 8, 14, 12])
     truth = truth_table(

@@ -15,7 +15,10 @@ TRUTH_SCHEMA = pa.schema(
     [
         ("dataset", pa.string()),
         ("source_file", pa.string()),
-        ("source_row", pa.int64()),  # 1-based data record in a text file; worksheet row in a workbook
+        (
+            "source_row",
+            pa.int64(),
+        ),  # 1-based data record in a text file; worksheet row in a workbook
         ("record_id", pa.string()),  # API record id (DLA: project_id:edition, CKAN: _id)
         ("row_kind", pa.string()),  # data | duplicate | superseded | blank | subtotal
         ("village_keys", pa.list_(pa.string())),  # true village codes (or community keys)
@@ -49,7 +52,9 @@ def truth_table(
         {
             "dataset": pa.array(np.full(n, dataset), pa.string()),
             "source_file": pa.array(np.full(n, source_file), pa.string()),
-            "source_row": pa.array(source_row, pa.int64()) if source_row is not None else pa.nulls(n, pa.int64()),
+            "source_row": pa.array(source_row, pa.int64())
+            if source_row is not None
+            else pa.nulls(n, pa.int64()),
             "record_id": record_id if record_id is not None else pa.nulls(n, pa.string()),
             "row_kind": row_kind,
             "village_keys": village_keys,
@@ -63,7 +68,9 @@ def truth_table(
 def single_keys(keys: pa.Array) -> pa.Array:
     """Each key as a one-element list (null key: empty list)."""
     keys = strings(keys)
-    offsets = np.concatenate([[0], np.cumsum(np.asarray(pc.is_valid(keys)).astype(np.int32))]).astype(np.int32)
+    offsets = np.concatenate(
+        [[0], np.cumsum(np.asarray(pc.is_valid(keys)).astype(np.int32))]
+    ).astype(np.int32)
     return pa.ListArray.from_arrays(pa.array(offsets), keys.drop_null())
 
 
@@ -84,7 +91,9 @@ def amounts(
     baht[absurd] = np.maximum(baht[absurd] * 1000, absurd_limit + 1000)
     styles = np.where(rng.random(n) < 0.7, AmountStyle.COMMAS, AmountStyle.PLAIN)
     fancy = injector.rows("amount_formatting", eligible=baht > 0)
-    styles = np.where(fancy, rng.choice([AmountStyle.DECIMALS, AmountStyle.COMMAS_DECIMALS], n), styles)
+    styles = np.where(
+        fancy, rng.choice([AmountStyle.DECIMALS, AmountStyle.COMMAS_DECIMALS], n), styles
+    )
     text = format_amounts(baht, styles)
     spaced = fancy & (rng.random(n) < 0.4)
     text = where(spaced, join(pc.replace_substring(text, ",", " "), " บาท"), text)
@@ -95,7 +104,9 @@ def amounts(
     return where(thai, to_thai_digits(text), text), value, thai | fancy | dash
 
 
-def stray_spaces(values: pa.Array, mask: np.ndarray, rng: np.random.Generator, *, nbsp: bool = True) -> pa.Array:
+def stray_spaces(
+    values: pa.Array, mask: np.ndarray, rng: np.random.Generator, *, nbsp: bool = True
+) -> pa.Array:
     """Doubled inner spaces, a leading or trailing space, or a non-breaking space."""
     how = rng.integers(0, 4 if nbsp else 3, len(mask))
     values = strings(values)
@@ -103,7 +114,9 @@ def stray_spaces(values: pa.Array, mask: np.ndarray, rng: np.random.Generator, *
     out = where(mask & (how == 1), join(" ", out), out)
     out = where(mask & (how == 2), join(out, " "), out)
     if nbsp:
-        out = where(mask & (how == 3), pc.replace_substring(out, " ", "\u00a0", max_replacements=1), out)
+        out = where(
+            mask & (how == 3), pc.replace_substring(out, " ", "\u00a0", max_replacements=1), out
+        )
     return out
 
 

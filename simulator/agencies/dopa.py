@@ -13,15 +13,37 @@ from simulator.geography import all_areas
 from simulator.projects import DIMENSIONS, IMPLEMENTATIONS, Plans
 from simulator.rng import stream
 from simulator.textformat import be_dates, delimited_lines, join, strings, to_thai_digits, where
-from simulator.vocabulary import DOPA_DIMENSION_GROUP, DOPA_FUNDING_SOURCES, DOPA_OTHER_GROUP, DOPA_RESPONSIBLE
+from simulator.vocabulary import (
+    DOPA_DIMENSION_GROUP,
+    DOPA_FUNDING_SOURCES,
+    DOPA_OTHER_GROUP,
+    DOPA_RESPONSIBLE,
+)
 
 REGISTRY_HEADER = (
-    "รหัสหมู่บ้าน", "หมู่ที่", "ชื่อหมู่บ้าน", "รหัสตำบล", "ชื่อตำบล", "ชื่ออำเภอ", "ชื่อจังหวัด",
-    "สถานะ", "วันที่มีผล", "ชื่อผู้ใหญ่บ้าน", "โทรศัพท์",
+    "รหัสหมู่บ้าน",
+    "หมู่ที่",
+    "ชื่อหมู่บ้าน",
+    "รหัสตำบล",
+    "ชื่อตำบล",
+    "ชื่ออำเภอ",
+    "ชื่อจังหวัด",
+    "สถานะ",
+    "วันที่มีผล",
+    "ชื่อผู้ใหญ่บ้าน",
+    "โทรศัพท์",
 )
 PLANS_HEADER = (
-    "รหัสหมู่บ้าน", "ปีงบประมาณ", "ลำดับ", "ชื่อโครงการ", "ด้าน", "งบประมาณ(บาท)", "แหล่งงบประมาณ",
-    "วิธีดำเนินการ", "ผู้รับผิดชอบ", "วันที่ประชาคม",
+    "รหัสหมู่บ้าน",
+    "ปีงบประมาณ",
+    "ลำดับ",
+    "ชื่อโครงการ",
+    "ด้าน",
+    "งบประมาณ(บาท)",
+    "แหล่งงบประมาณ",
+    "วิธีดำเนินการ",
+    "ผู้รับผิดชอบ",
+    "วันที่ประชาคม",
 )
 # Known header variants agencies' exports carry (the reader maps them back).
 PLANS_HEADER_VARIANTS = {"งบประมาณ(บาท)": "งบประมาณ (บาท)", "ชื่อโครงการ": "ชื่อโครงการ/กิจกรรม"}
@@ -30,11 +52,18 @@ ACTIVE, NEW, DISSOLVED = "ปกติ", "ตั้งใหม่", "ยกเ�
 
 
 def _names_by_code(table: pa.Table, code: str) -> dict[str, str]:
-    return dict(zip(table.column(code).to_pylist(), table.column("name_th").to_pylist(), strict=True))
+    return dict(
+        zip(table.column(code).to_pylist(), table.column("name_th").to_pylist(), strict=True)
+    )
 
 
 def registry_lines(
-    villages: pa.Table, snapshot: int, snapshot_year_be: int, seed: int, profile: DefectProfile, place: str
+    villages: pa.Table,
+    snapshot: int,
+    snapshot_year_be: int,
+    seed: int,
+    profile: DefectProfile,
+    place: str,
 ) -> tuple[pa.Array, pa.Table]:
     """One snapshot's data lines (pipe-delimited, trailing `|`) and their truth.
 
@@ -114,18 +143,29 @@ def village_plans(
     group = where(other, pa.array(np.full(n, DOPA_OTHER_GROUP)), group)
     group = where(rng.random(n) < 0.4, pc.replace_substring_regex(group, "^ด้าน", ""), group)
     unknown_dim = inj.rows("unknown_dimension")
-    group = where(unknown_dim, pa.array(rng.choice(["ด้านพิเศษ", "อื่นๆ ตามมติ", "ด้านความมั่นคงทางอาหารและพลังงาน"], n)), group)
+    group = where(
+        unknown_dim,
+        pa.array(rng.choice(["ด้านพิเศษ", "อื่นๆ ตามมติ", "ด้านความมั่นคงทางอาหารและพลังงาน"], n)),
+        group,
+    )
     implementation = np.array(IMPLEMENTATIONS)[records.column("implementation").to_numpy()]
     title = _titles(records.column("title"), inj, rng)
     fiscal = np.full(n, fiscal_year)
     bad_year = inj.rows("bad_fiscal_year")
     year_text = pc.cast(pa.array(fiscal), pa.string())
-    year_text = where(bad_year, pa.array(np.full(n, str(fiscal_year)[:2] + str(fiscal_year)[3] + str(fiscal_year)[2])), year_text)
+    year_text = where(
+        bad_year,
+        pa.array(np.full(n, str(fiscal_year)[:2] + str(fiscal_year)[3] + str(fiscal_year)[2])),
+        year_text,
+    )
     ce = inj.rows("ce_year", eligible=~bad_year)
     year_text = where(ce, pc.cast(pa.array(fiscal - 543), pa.string()), year_text)
     unknown = inj.rows("unknown_village")
     # A village number no subdistrict has (หมู่ 9x) keeps the code well-formed but unresolvable.
-    fake = join(pc.utf8_slice_codeunits(code, 0, 6), pc.cast(pa.array(rng.integers(90, 100, n)), pa.string()))
+    fake = join(
+        pc.utf8_slice_codeunits(code, 0, 6),
+        pc.cast(pa.array(rng.integers(90, 100, n)), pa.string()),
+    )
     code_text = where(unknown, fake, code)
     as_float = inj.rows("code_as_float")
     code_text = where(as_float, join(code_text, ".0"), code_text)
@@ -133,8 +173,17 @@ def village_plans(
     thai = inj.hits["thai_digits"]
     year_text = where(thai, to_thai_digits(year_text), year_text)
     seq_text = pc.cast(pa.array(seq), pa.string())
-    source = np.where(implementation == "self", "ไม่ใช้งบประมาณ", np.array(DOPA_FUNDING_SOURCES)[rng.integers(0, 5, n)])
-    meeting = be_dates(rng.integers(1, 29, n), rng.integers(1, 5, n), np.full(n, fiscal_year - 1), rng.choice(4, n, p=[0.6, 0.2, 0.1, 0.1]))
+    source = np.where(
+        implementation == "self",
+        "ไม่ใช้งบประมาณ",
+        np.array(DOPA_FUNDING_SOURCES)[rng.integers(0, 5, n)],
+    )
+    meeting = be_dates(
+        rng.integers(1, 29, n),
+        rng.integers(1, 5, n),
+        np.full(n, fiscal_year - 1),
+        rng.choice(4, n, p=[0.6, 0.2, 0.1, 0.1]),
+    )
     columns = [
         code_text,
         year_text,
@@ -174,7 +223,9 @@ def village_plans(
         name,
         source_row=np.arange(1, len(take) + 1),
         row_kind=pa.array(kind),
-        village_keys=single_keys(where(unknown, pa.nulls(n, pa.string()), code)).take(pa.array(take)),
+        village_keys=single_keys(where(unknown, pa.nulls(n, pa.string()), code)).take(
+            pa.array(take)
+        ),
         project_id=records.column("project_id").take(pa.array(take)),
         defects=inj.codes().take(pa.array(take)),
     )

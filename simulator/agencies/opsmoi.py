@@ -17,8 +17,9 @@ from simulator.vocabulary import OPS_DIMENSIONS
 ENDPOINT = "/api/3/action/datastore_search"
 
 
-def household_need_lines(units: pa.Table, fiscal_year: int, province_code: str, seed: int,
-                         profile: DefectProfile) -> tuple[pa.Array, pa.Table]:
+def household_need_lines(
+    units: pa.Table, fiscal_year: int, province_code: str, seed: int, profile: DefectProfile
+) -> tuple[pa.Array, pa.Table]:
     """Five needs per village (villages with a DOPA code only), surveyed the year before."""
     villages = units.filter(pc.equal(units.column("kind"), "village"))
     dims = list(OPS_DIMENSIONS)
@@ -35,7 +36,15 @@ def household_need_lines(units: pa.Table, fiscal_year: int, province_code: str, 
     exceeds = inj.rows("need_exceeds_surveyed")
     in_need = np.where(exceeds, surveyed + rng.integers(1, 50, n), in_need)
     unknown = inj.rows("unknown_village")
-    code_text = where(unknown, join(pc.utf8_slice_codeunits(code, 0, 6), "9", pc.cast(pa.array(rng.integers(0, 10, n)), pa.string())), code)
+    code_text = where(
+        unknown,
+        join(
+            pc.utf8_slice_codeunits(code, 0, 6),
+            "9",
+            pc.cast(pa.array(rng.integers(0, 10, n)), pa.string()),
+        ),
+        code,
+    )
     as_float = inj.rows("code_as_float")
     # The portal's export types the code column inconsistently: a number for some rows.
     as_number = rng.random(n) < 0.2
@@ -55,8 +64,9 @@ def household_need_lines(units: pa.Table, fiscal_year: int, province_code: str, 
     )
     con = duckdb.connect()
     con.register("needs", table)
-    lines = con.sql(
-        """
+    lines = (
+        con.sql(
+            """
         select '{"village_code":'
             || case when as_float then code || '.0' when as_number then code else '"' || code || '"' end
             || ',' || substr(to_json({'survey_year': survey_year, 'dimension': dimension,
@@ -64,7 +74,11 @@ def household_need_lines(units: pa.Table, fiscal_year: int, province_code: str, 
                                       'households_in_need': households_in_need})::varchar, 2) as line
         from needs
         """
-    ).to_arrow_table().column("line").combine_chunks()
+        )
+        .to_arrow_table()
+        .column("line")
+        .combine_chunks()
+    )
     con.close()
     truth = truth_table(
         "opsmoi/household_needs",

@@ -11,17 +11,52 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-REGISTRY_HEADER = "รหัสหมู่บ้าน|หมู่ที่|ชื่อหมู่บ้าน|รหัสตำบล|ชื่อตำบล|ชื่ออำเภอ|ชื่อจังหวัด|สถานะ|วันที่มีผล|ชื่อผู้ใหญ่บ้าน|โทรศัพท์"
+REGISTRY_HEADER = (
+    "รหัสหมู่บ้าน|หมู่ที่|ชื่อหมู่บ้าน|รหัสตำบล|ชื่อตำบล|ชื่ออำเภอ|ชื่อจังหวัด|สถานะ|วันที่มีผล|ชื่อผู้ใหญ่บ้าน|โทรศัพท์"
+)
 PLANS_HEADER = [
-    "รหัสหมู่บ้าน", "ปีงบประมาณ", "ลำดับ", "ชื่อโครงการ", "ด้าน", "งบประมาณ(บาท)", "แหล่งงบประมาณ",
-    "วิธีดำเนินการ", "ผู้รับผิดชอบ", "วันที่ประชาคม",
+    "รหัสหมู่บ้าน",
+    "ปีงบประมาณ",
+    "ลำดับ",
+    "ชื่อโครงการ",
+    "ด้าน",
+    "งบประมาณ(บาท)",
+    "แหล่งงบประมาณ",
+    "วิธีดำเนินการ",
+    "ผู้รับผิดชอบ",
+    "วันที่ประชาคม",
 ]
 LAOS_HEADER = ["รหัส อปท.", "ชื่อ อปท.", "ประเภท อปท.", "รหัสตำบล", "หมู่ที่รับผิดชอบ"]
-CDD_COLUMNS = ["ลำดับ", "อำเภอ", "ตำบล", "หมู่ที่", "ชื่อหมู่บ้าน/ชุมชน", "ชื่อโครงการ/กิจกรรม", "ประเภท", "หมวด",
-               "งบประมาณ (บาท)", "ปีที่ดำเนินการ", "หน่วยงานที่ขอรับการสนับสนุน"]
+CDD_COLUMNS = [
+    "ลำดับ",
+    "อำเภอ",
+    "ตำบล",
+    "หมู่ที่",
+    "ชื่อหมู่บ้าน/ชุมชน",
+    "ชื่อโครงการ/กิจกรรม",
+    "ประเภท",
+    "หมวด",
+    "งบประมาณ (บาท)",
+    "ปีที่ดำเนินการ",
+    "หน่วยงานที่ขอรับการสนับสนุน",
+]
 CERT_HEADER = ["อำเภอ", "ตำบล", "หมู่ที่", "ชื่อหมู่บ้าน/ชุมชน", "คะแนน", "ผลการรับรอง", "วันที่รับรอง"]
-DLA_FIELDS = ["lao_code", "period", "edition", "project_id", "strategy", "program", "project_name", "objective",
-              "target", "budget", "kpi", "expected_result", "responsible_unit", "updated_at"]
+DLA_FIELDS = [
+    "lao_code",
+    "period",
+    "edition",
+    "project_id",
+    "strategy",
+    "program",
+    "project_name",
+    "objective",
+    "target",
+    "budget",
+    "kpi",
+    "expected_result",
+    "responsible_unit",
+    "updated_at",
+]
 
 
 def decode(path: Path) -> tuple[str, str]:
@@ -36,7 +71,9 @@ def decode(path: Path) -> tuple[str, str]:
 
 
 def test_landing_layout_is_agency_dataset_file(small) -> None:
-    files = sorted(p.relative_to(small.landing).as_posix() for p in small.landing.rglob("*") if p.is_file())
+    files = sorted(
+        p.relative_to(small.landing).as_posix() for p in small.landing.rglob("*") if p.is_file()
+    )
     assert files == [
         "cdd/community_plans/community_plans_2569_54.xlsx",
         "dla/laos/laos_25681001.csv",
@@ -56,7 +93,10 @@ def test_registry_snapshots_are_pipe_delimited_with_trailing_pipe(small) -> None
         assert lines[0] == REGISTRY_HEADER + "|"
         rows = [line.split("|") for line in lines[1:-1]]
         assert all(len(r) == 12 and r[-1] == "" for r in rows)
-        assert all(re.fullmatch(r"\d{8}", r[0]) and r[0][:6] == r[3] and int(r[0][6:]) == int(r[1]) for r in rows)
+        assert all(
+            re.fullmatch(r"\d{8}", r[0]) and r[0][:6] == r[3] and int(r[0][6:]) == int(r[1])
+            for r in rows
+        )
         assert all(re.fullmatch(r"\d{1,2}/\d{1,2}/25\d\d", r[8]) for r in rows)
 
 
@@ -82,7 +122,7 @@ def test_dissolved_villages_appear_in_a_harsher_sample(harsh_province) -> None:
 
 
 def test_village_plans_csv_reads_with_the_csv_module(small) -> None:
-    encoding, text = decode(small.landing / "dopa/village_plans/village_plans_2569_54.csv")
+    _, text = decode(small.landing / "dopa/village_plans/village_plans_2569_54.csv")
     rows = list(csv.reader(io.StringIO(text, newline="")))
     header = rows[0]
     assert len(header) == 10
@@ -132,7 +172,9 @@ def test_community_plan_workbook_layout(small) -> None:
     assert all(isinstance(r[8], str) and r[8].startswith("=SUM(I") for r in subtotals)
     data = [r for r in rows if r[0] is not None]
     assert len(data) == small.summary.rows["cdd/community_plans"]
-    assert any(isinstance(r[8], int | float) for r in data) and any(isinstance(r[8], str) for r in data)
+    assert any(isinstance(r[8], int | float) for r in data) and any(
+        isinstance(r[8], str) for r in data
+    )
     certification = workbook["การรับรองมาตรฐาน"]
     assert [c.value for c in certification[1]] == CERT_HEADER
     levels = {r[5] for r in certification.iter_rows(min_row=2, values_only=True)}
@@ -160,9 +202,20 @@ def test_api_store_records_have_the_agreed_fields(small) -> None:
     assert {"ฉบับแรก", "เปลี่ยนแปลง ครั้งที่ 1"} <= {r["edition"] for r in records}
     assert any(r["target"].startswith("ทุกหมู่บ้าน") for r in records)
     assert any(re.search(r"\d-\d", r["target"]) for r in records)
-    assert all(re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+07:00", r["updated_at"]) for r in records)
-    needs = [json.loads(line) for line in (small.api / "opsmoi/household_needs/54.jsonl").read_text().splitlines()]
-    assert {r["dimension"] for r in needs} == {"สุขภาพ", "ความเป็นอยู่", "การศึกษา", "รายได้", "การเข้าถึงบริการรัฐ"}
+    assert all(
+        re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+07:00", r["updated_at"]) for r in records
+    )
+    needs = [
+        json.loads(line)
+        for line in (small.api / "opsmoi/household_needs/54.jsonl").read_text().splitlines()
+    ]
+    assert {r["dimension"] for r in needs} == {
+        "สุขภาพ",
+        "ความเป็นอยู่",
+        "การศึกษา",
+        "รายได้",
+        "การเข้าถึงบริการรัฐ",
+    }
     assert any(isinstance(r["village_code"], int | float) for r in needs)
     assert any(isinstance(r["village_code"], str) for r in needs)
 
@@ -175,7 +228,7 @@ def test_personal_data_only_in_the_registry(small) -> None:
     assert all(re.fullmatch(r"0[689]\d-\d{3}-\d{4}", p) for p in phones)
     assert all(n.startswith(("นาย", "นาง")) for n in names)
     for path in [*small.landing.rglob("*"), *small.api.rglob("*"), *small.truth.rglob("*")]:
-        if not path.is_file() or path.parent.name == "villages" and path.suffix == ".txt":
+        if not path.is_file() or (path.parent.name == "villages" and path.suffix == ".txt"):
             continue
         data = path.read_bytes()
         if path.suffix == ".xlsx":

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import os
 import re
 import signal
+import ssl
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -127,9 +129,19 @@ def api(store: Store) -> Iterator[ApiServer]:
         yield server
 
 
-@pytest.fixture
+@functools.cache
+def _tls() -> ssl.SSLContext:
+    # Shared: each new httpx client would otherwise load the CA bundle again (0.2 s).
+    return ssl.create_default_context()
+
+
+def _http(timeout: float) -> httpx.Client:
+    return httpx.Client(timeout=timeout, verify=_tls())
+
+
+@pytest.fixture(scope="module")
 def client() -> Iterator[httpx.Client]:
-    with httpx.Client(timeout=5) as http:
+    with _http(5) as http:
         yield http
 
 
@@ -389,7 +401,7 @@ def test_manifest_names_the_resource_and_period(tmp_path: Path, store: Store) ->
     root = _write_store(tmp_path, store.dla[:10], store.ops[:10])
     manifest = {"dla_period": CURRENT, "ckan_resource_id": "abc-123"}
     (root / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
-    with ApiServer(root) as api, httpx.Client(timeout=5) as client:
+    with ApiServer(root) as api, _http(5) as client:
         assert (api.resource_id, api.dla_period) == ("abc-123", CURRENT)
         ok = client.get(api.ckan_url, params={"resource_id": "abc-123"})
         assert ok.json()["result"]["total"] == 10
@@ -404,7 +416,7 @@ def test_store_quirks(tmp_path: Path, store: Store) -> None:
     folder.mkdir(parents=True)
     text = "\n".join(json.dumps(r, ensure_ascii=False) for r in records)
     (folder / "a.jsonl").write_text(text + "\n\n", encoding="utf-8")
-    with ApiServer(tmp_path) as api, httpx.Client(timeout=5) as client:
+    with ApiServer(tmp_path) as api, _http(5) as client:
         assert client.get(api.dla_url).json()["data"] == records
         assert (
             client.get(api.ckan_url, params={"resource_id": api.resource_id}).json()["result"][
@@ -468,12 +480,12 @@ def test_server_errors(api: ApiServer, client: httpx.Client) -> None:
 
 def test_slow_answer_times_a_short_client_out(api: ApiServer) -> None:
     api.set_faults([Fault("slow", "dla", delay=0.6)])
-    with httpx.Client(timeout=0.15) as impatient, pytest.raises(httpx.ReadTimeout):
+    with _http(0.15) as impatient, pytest.raises(httpx.ReadTimeout):
         _dla_page(impatient, api)
-    with httpx.Client(timeout=5) as patient:
+    with _http(5) as patient:
         assert _dla_page(patient, api).status_code == 200  # fault is spent
     api.set_faults([Fault("slow", "ckan", delay=0.2)])
-    with httpx.Client(timeout=5) as patient:
+    with _http(5) as patient:
         started = datetime.now(UTC)
         assert _ckan_page(patient, api).json()["success"] is True  # slow, but a real answer
         assert datetime.now(UTC) - started >= timedelta(seconds=0.2)
@@ -638,7 +650,7 @@ def test_serve_forever_stops_on_sigterm(store: Store) -> None:
                 break
         dla_url = re.search(r"(http://\S+/api/v1/plan-projects)", "".join(output))
         assert dla_url, "".join(output)
-        with httpx.Client(timeout=5) as client:
+        with _http(5) as client:
             assert client.get(dla_url[1]).status_code == 500  # the fault from the command line
             assert client.get(dla_url[1]).json()["meta"]["total"] == len(store.dla)
         process.send_signal(signal.SIGTERM)

@@ -20,7 +20,16 @@ from tests.simulator.test_formats import decode
 
 def truth(sim, dataset: str) -> list[dict]:
     folder = sim.truth / "deliveries" / dataset.replace("/", "__")
-    columns = ["dataset", "source_file", "source_row", "record_id", "row_kind", "village_keys", "project_id", "defects"]
+    columns = [
+        "dataset",
+        "source_file",
+        "source_row",
+        "record_id",
+        "row_kind",
+        "village_keys",
+        "project_id",
+        "defects",
+    ]
     rows = duckdb.sql(
         f"select {', '.join(columns)} from read_parquet('{folder}/*.parquet') "
         "order by source_file, source_row, record_id"
@@ -111,7 +120,9 @@ def _digests(folder) -> dict[str, str]:
 
 
 def test_same_seed_gives_byte_identical_files(small, tmp_path) -> None:
-    again = SimulationConfig(out=tmp_path / "landing", truth=tmp_path / "truth", api_out=tmp_path / "api", workers=1)
+    again = SimulationConfig(
+        out=tmp_path / "landing", truth=tmp_path / "truth", api_out=tmp_path / "api", workers=1
+    )
     simulate(again)
     assert _digests(small.landing) == _digests(again.out)
     assert _digests(small.api) == _digests(again.api_dir)
@@ -151,7 +162,9 @@ def test_catalogue_is_complete_and_consistent() -> None:
     assert len(codes) == len(set(codes))
     for d in CATALOGUE:
         assert d.outcome in {"repaired", "flagged", "quarantined", "skipped", "decoded"}
-        assert (d.reason is not None) == (d.outcome in {"quarantined", "skipped", "flagged"}) or d.code == "missing_village_number"
+        assert (d.reason is not None) == (
+            d.outcome in {"quarantined", "skipped", "flagged"}
+        ) or d.code == "missing_village_number"
         assert 0 <= d.default <= d.harsh <= 1
 
 

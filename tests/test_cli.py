@@ -1,0 +1,67 @@
+"""The `muban` command line, run as a real subprocess."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+COMMANDS = ("simulate", "run", "demo", "rollback", "validate", "score", "bench")
+
+
+def muban(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "muban", *args], capture_output=True, text=True, timeout=300
+    )
+
+
+def test_help_lists_every_command_of_the_contract() -> None:
+    result = muban("--help")
+    assert result.returncode == 0
+    for command in COMMANDS:
+        assert command in result.stdout
+
+
+def test_commands_not_built_yet_say_so_and_fail() -> None:
+    for args in (
+        ["run"],
+        ["rollback"],
+        ["score", "--truth", "x"],
+        ["validate", "f.csv", "--dataset", "dla/laos"],
+    ):
+        result = muban(*args)
+        assert result.returncode == 2
+        assert "not built yet" in result.stderr
+
+
+def test_simulate_writes_deliveries_and_reports_counts(tmp_path) -> None:
+    result = muban(
+        "simulate",
+        "--out",
+        str(tmp_path / "landing"),
+        "--truth",
+        str(tmp_path / "truth"),
+        "--provinces",
+        "76",
+        "--seed",
+        "3",
+    )
+    assert result.returncode == 0, result.stderr
+    summary = json.loads(result.stdout)
+    assert summary["provinces"] == 1 and summary["villages"] > 50
+    assert (tmp_path / "landing/dopa/village_plans/village_plans_2569_76.csv").exists()
+    assert (tmp_path / "simulated_api/dla/plan_projects/76.jsonl").exists()
+    assert (tmp_path / "truth/defects.json").exists()
+
+
+def test_truth_inside_the_deliveries_is_refused(tmp_path) -> None:
+    result = muban("simulate", "--out", str(tmp_path), "--truth", str(tmp_path / "truth"))
+    assert result.returncode != 0
+
+
+def test_list_defects_prints_the_catalogue() -> None:
+    result = muban("simulate", "--list-defects")
+    assert result.returncode == 0
+    assert (
+        "| `duplicate_row` |" in result.stdout and "quarantined (`duplicate_row`)" in result.stdout
+    )
