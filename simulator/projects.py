@@ -15,7 +15,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from simulator.rng import stream
-from simulator.textformat import join, strings, where
+from simulator.textformat import join, lookup, strings, where
 from simulator.vocabulary import (
     FESTIVALS,
     PLANNING_PROCESS_TITLES,
@@ -108,10 +108,11 @@ def planning_units(villages: pa.Table, village_lao: pa.Table, communities: pa.Ta
                     strings(communities.column("district_code")),
                 ]
             ),
-            "lao_code": pa.array(
-                [lao.get(code) for code in current.column("village_code").to_pylist()]
-                + communities.column("lao_code").to_pylist(),
-                pa.string(),
+            "lao_code": pa.concat_arrays(
+                [
+                    lookup(lao, current.column("village_code")),
+                    strings(communities.column("lao_code")),
+                ]
             ),
             "households": pa.concat_arrays(
                 [

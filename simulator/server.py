@@ -446,7 +446,8 @@ def _json_body(document: dict[str, Any], rows: Sequence[bytes] = ()) -> bytes:
     if not rows and _ROWS_JSON not in encoded:
         return encoded
     head, sentinel, tail = encoded.partition(_ROWS_JSON)
-    assert sentinel, "the document must hold the _ROWS sentinel"
+    if not sentinel:
+        raise ValueError("rows given for a document without the _ROWS sentinel")
     return b"".join((head, b"[", b", ".join(rows), b"]", tail))
 
 
@@ -591,6 +592,7 @@ class ApiServer:
         self._stopping = threading.Event()
         self._httpd: _HttpServer | None = None
         self._thread: threading.Thread | None = None
+        self._last_base_url = ""
         self.set_faults(faults)
 
     # -- lifecycle
@@ -601,6 +603,7 @@ class ApiServer:
         self._stopping.clear()
         self._httpd = _HttpServer((self.host, self.port), self, ipv6=":" in self.host)
         self.port = self._httpd.server_address[1]
+        self._last_base_url = self.base_url
         # A short poll: stop() waits for the loop to notice, and tests stop a server each.
         self._thread = threading.Thread(
             target=self._httpd.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
@@ -846,7 +849,8 @@ class ApiServer:
     # -- CKAN
 
     def _ckan_help(self) -> str:
-        return f"{self.base_url}/api/3/action/help_show?name=datastore_search"
+        # From the last start: a slow answer may still finish after stop().
+        return f"{self._last_base_url}/api/3/action/help_show?name=datastore_search"
 
     def _ckan_error(self, status: int, error_type: str, details: dict[str, Any]) -> _Response:
         error = {**details, "__type": error_type}
@@ -924,7 +928,8 @@ def serve_forever(
     faults: Sequence[Fault] = (),
     ckan_limit_cap: int = DEFAULT_CKAN_LIMIT_CAP,
 ) -> None:
-    """Serve until Ctrl-C or SIGTERM (``muban simulate --serve``)."""
+    """Serve until Ctrl-C or SIGTERM (``muban simulate --serve``); call it from the main
+    thread, the only one that receives signals."""
     done = threading.Event()
 
     def request_stop(signum: int, frame: FrameType | None) -> None:
@@ -938,8 +943,9 @@ def serve_forever(
             previous[signum] = signal.signal(signum, request_stop)
     try:
         with ApiServer(api_dir, host, port, faults, ckan_limit_cap) as api:
-            log.info("DLA plan projects:  %s?period=%s", api.dla_url, api.dla_period or "2566-2570")
-            log.info("OPS MOI datastore:  %s?resource_id=%s", api.ckan_url, api.resource_id)
+            period = f" (period {api.dla_period})" if api.dla_period else ""
+            log.info("DLA plan projects: %s%s", api.dla_url, period)
+            log.info("OPS MOI datastore: %s?resource_id=%s", api.ckan_url, api.resource_id)
             for fault in faults:
                 log.info(
                     "fault: %s",

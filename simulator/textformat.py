@@ -144,3 +144,17 @@ def write_delimited(
     data = lines_bytes(pa.concat_arrays([head, body]), eol)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(encode(data, encoding))
+
+
+def lookup(mapping: dict[object, str], keys: object) -> pa.Array:
+    """Map every key through a small dictionary, vectorised (unknown keys become null)."""
+    domain = pa.array(list(mapping))
+    values = pa.array(list(mapping.values()), pa.string())
+    keys_array = (
+        keys if isinstance(keys, pa.Array | pa.ChunkedArray) else pa.array(np.asarray(keys))
+    )
+    if keys_array.type != domain.type:
+        keys_array = pc.cast(keys_array, domain.type)
+    if isinstance(keys_array, pa.ChunkedArray):
+        keys_array = keys_array.combine_chunks()
+    return values.take(pc.index_in(keys_array, value_set=domain))

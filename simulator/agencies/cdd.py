@@ -22,7 +22,7 @@ from simulator.defects import LOOKALIKE_PROVINCES, Injector, garble, ocr_confuse
 from simulator.geography import all_areas
 from simulator.projects import DIMENSIONS, IMPLEMENTATIONS, Plans
 from simulator.rng import stream
-from simulator.textformat import join, strings, to_thai_digits, where
+from simulator.textformat import join, lookup, strings, to_thai_digits, where
 from simulator.vocabulary import CDD_CATEGORY, CDD_REQUESTED_FROM, CERTIFICATION_SCHEMES
 from simulator.xlsx import CellKind, Column, Sheet, write_workbook
 
@@ -89,12 +89,8 @@ def _place_columns(
         )
     )
     n = len(rows)
-    district = pa.array(
-        [dist[c] for c in units.column("district_code").take(pa.array(rows)).to_pylist()]
-    )
-    subdistrict = pa.array(
-        [sub[c] for c in units.column("subdistrict_code").take(pa.array(rows)).to_pylist()]
-    )
+    district = lookup(dist, units.column("district_code").take(pa.array(rows)))
+    subdistrict = lookup(sub, units.column("subdistrict_code").take(pa.array(rows)))
     name = strings(units.column("name_th").take(pa.array(rows)))
     # Half the typists leave out บ้าน.
     name = where(rng.random(n) < 0.4, pc.replace_substring_regex(name, "^บ้าน", ""), name)
@@ -115,7 +111,14 @@ def _place_columns(
     district = garble(inj, "name_typo", district, typo_rows & (target == 0), typo)
     subdistrict = garble(inj, "name_typo", subdistrict, typo_rows & (target == 1), typo)
     name = garble(inj, "name_typo", name, typo_rows & (target == 2), typo)
-    name = garble(inj, "ocr_confusion", name, inj.rows("ocr_confusion"), ocr_confuse)
+    # OCR and typists confuse look-alike letters in district names as much as in village names.
+    ocr_rows = inj.rows("ocr_confusion")
+    ocr_target = inj.rng("ocr_confusion").integers(0, 3, n)
+    district = garble(inj, "ocr_confusion", district, ocr_rows & (ocr_target == 0), ocr_confuse)
+    subdistrict = garble(
+        inj, "ocr_confusion", subdistrict, ocr_rows & (ocr_target == 1), ocr_confuse
+    )
+    name = garble(inj, "ocr_confusion", name, ocr_rows & (ocr_target == 2), ocr_confuse)
     return [district, subdistrict, name]
 
 
@@ -171,9 +174,7 @@ def community_plans(
     title = where(thai, to_thai_digits(title), title)
     no_title = inj.rows("missing_title")
     implementation = np.array(IMPLEMENTATIONS)[records.column("implementation").to_numpy()]
-    category = pa.array(
-        [CDD_CATEGORY[d] for d in np.array(DIMENSIONS)[records.column("dimension").to_numpy()]]
-    )
+    category = lookup(CDD_CATEGORY, np.array(DIMENSIONS)[records.column("dimension").to_numpy()])
     category = where(inj.rows("unknown_dimension"), pa.array(np.full(n, "อื่นๆ")), category)
     budget = records.column("budget").to_numpy()
     money, value, styled = amounts(inj, budget, rng)
@@ -241,7 +242,7 @@ def community_plans(
         cells(moo_text, moo_kind),
         cells(village, CellKind.TEXT),
         cells(title, np.where(no_title, CellKind.EMPTY, CellKind.TEXT)),
-        cells(pa.array([IMPLEMENTATION_TH[i] for i in implementation]), CellKind.TEXT),
+        cells(lookup(IMPLEMENTATION_TH, implementation), CellKind.TEXT),
         cells(category, CellKind.TEXT),
         cells(money, money_kind, cached),
         cells(year_text, year_kind),

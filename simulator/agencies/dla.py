@@ -15,7 +15,7 @@ from simulator.defects import Injector
 from simulator.laos import compress_moo
 from simulator.projects import DIMENSIONS, Plans
 from simulator.rng import stream
-from simulator.textformat import delimited_lines, join, strings, to_thai_digits, where
+from simulator.textformat import delimited_lines, join, lookup, strings, to_thai_digits, where
 from simulator.vocabulary import (
     DLA_EDITIONS,
     DLA_KPIS,
@@ -135,9 +135,8 @@ def plan_project_lines(
     inj = Injector(profile, seed, "dla/plan_projects", province_code, m)
     dimension = items.column("dimension").to_numpy()[versions]
     strategy_variant = np.where(rng.random(m) < 0.75, 0, rng.integers(1, 3, m))
-    strategy = pa.array(
-        [DLA_STRATEGIES[DIMENSIONS[d]][v] for d, v in zip(dimension, strategy_variant, strict=True)]
-    )
+    wordings = pa.array([s for d in DIMENSIONS for s in DLA_STRATEGIES[d]])
+    strategy = wordings.take(pa.array(dimension * 3 + strategy_variant))
     title = strings(items.column("title")).take(pa.array(versions))
     title = where(~latest & np.isin(versions, np.flatnonzero(corrected)), join(title, "ฯ"), title)
     title = stray_spaces(title, inj.rows("stray_space"), inj.rng("stray_space"))
@@ -163,12 +162,8 @@ def plan_project_lines(
     target = _targets(items, units, unit_idx, has_unit, versions, inj, rng)
     times = _edition_times(period[0], np.unique(lao_np), seed)
     lao_pos = np.searchsorted(np.unique(lao_np), lao_np[versions])
-    updated = pa.array(
-        [
-            times[p, e].strftime("%Y-%m-%dT%H:%M:%S+07:00")
-            for p, e in zip(lao_pos, edition, strict=True)
-        ]
-    )
+    stamps = pa.array([t.strftime("%Y-%m-%dT%H:%M:%S+07:00") for t in times.ravel()])
+    updated = stamps.take(pa.array(lao_pos * times.shape[1] + edition))
     dims = np.array(DIMENSIONS)[dimension]
     records = pa.table(
         {
@@ -177,12 +172,12 @@ def plan_project_lines(
             "edition": pa.array(np.array(DLA_EDITIONS)[edition]),
             "project_id": dla_id.take(pa.array(versions)),
             "strategy": strategy,
-            "program": pa.array([DLA_PROGRAMS[d] for d in dims]),
+            "program": lookup(DLA_PROGRAMS, dims),
             "project_name": title,
-            "objective": pa.array([DLA_OBJECTIVES[d] for d in dims]),
+            "objective": lookup(DLA_OBJECTIVES, dims),
             "target": target,
             **{f"b{year}": col for year, col in zip(years, budget_json, strict=True)},
-            "kpi": pa.array([DLA_KPIS[d] for d in dims]),
+            "kpi": lookup(DLA_KPIS, dims),
             "expected_result": pa.array(np.full(m, "ประชาชนได้รับประโยชน์และมีคุณภาพชีวิตที่ดีขึ้น")),
             "responsible_unit": pa.array(
                 np.array(DLA_UNITS)[np.where(dims == "INF", 0, rng.integers(1, len(DLA_UNITS), m))]

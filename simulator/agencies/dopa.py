@@ -12,7 +12,16 @@ from simulator.defects import Injector
 from simulator.geography import all_areas
 from simulator.projects import DIMENSIONS, IMPLEMENTATIONS, Plans
 from simulator.rng import stream
-from simulator.textformat import be_dates, delimited_lines, join, strings, to_thai_digits, where
+from simulator.textformat import (
+    be_dates,
+    delimited_lines,
+    join,
+    lines_bytes,
+    lookup,
+    strings,
+    to_thai_digits,
+    where,
+)
 from simulator.vocabulary import (
     DOPA_DIMENSION_GROUP,
     DOPA_FUNDING_SOURCES,
@@ -79,7 +88,6 @@ def registry_lines(
     sub_names = _names_by_code(areas.subdistricts, "subdistrict_code")
     dist_names = _names_by_code(areas.districts, "district_code")
     prov_names = _names_by_code(areas.provinces, "province_code")
-    sub = table.column("subdistrict_code").to_pylist()
     name = table.column("name_1" if snapshot == 1 else "name_th")
     status = np.full(n, ACTIVE, dtype=object)
     year = rng.integers(2500, 2560, n)
@@ -92,7 +100,7 @@ def registry_lines(
         year[recent] = snapshot_year_be - 1
         month[recent] = rng.integers(2, 13, int(recent.sum()))
     injector = Injector(profile, seed, "dopa/villages", f"{place}-{snapshot}", n)
-    sub_name = pa.array([sub_names[s] for s in sub])
+    sub_name = lookup(sub_names, table.column("subdistrict_code"))
     prefixed = injector.rows("place_prefix")
     sub_name = where(prefixed, join("ต.", sub_name), sub_name)
     columns = [
@@ -101,8 +109,8 @@ def registry_lines(
         name,
         table.column("subdistrict_code"),
         sub_name,
-        pa.array([dist_names[s[:4]] for s in sub]),
-        pa.array([prov_names[s[:2]] for s in sub]),
+        lookup(dist_names, table.column("district_code")),
+        lookup(prov_names, table.column("province_code")),
         pa.array(status.astype(str)),
         be_dates(day, month, year, np.zeros(n, np.int8)),
         table.column("headman"),
@@ -138,7 +146,7 @@ def village_plans(
     starts = np.r_[0, np.flatnonzero(np.diff(unit_row)) + 1]
     seq = np.arange(n) - np.repeat(starts, np.diff(np.r_[starts, n])) + 1
     dimension = np.array(DIMENSIONS)[records.column("dimension").to_numpy()]
-    group = pa.array([DOPA_DIMENSION_GROUP[d] for d in dimension])
+    group = lookup(DOPA_DIMENSION_GROUP, dimension)
     other = rng.random(n) < 0.02
     group = where(other, pa.array(np.full(n, DOPA_OTHER_GROUP)), group)
     group = where(rng.random(n) < 0.4, pc.replace_substring_regex(group, "^ด้าน", ""), group)
@@ -192,7 +200,7 @@ def village_plans(
         group,
         money,
         pa.array(source),
-        pa.array([IMPLEMENTATION_TH[i] for i in implementation]),
+        lookup(IMPLEMENTATION_TH, implementation),
         pa.array(np.array(DOPA_RESPONSIBLE)[rng.integers(0, len(DOPA_RESPONSIBLE), n)]),
         meeting,
     ]
@@ -215,8 +223,6 @@ def village_plans(
         encoding = "utf-8"  # a UTF-8 file without its BOM: only decoding evidence tells
     if encoding == "cp874":
         lines = pc.replace_substring(lines, "\u200b", "")
-    from simulator.textformat import lines_bytes
-
     data = lines_bytes(pa.concat_arrays([head, lines]), "\r\n")
     truth = truth_table(
         "dopa/village_plans",

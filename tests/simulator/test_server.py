@@ -35,7 +35,7 @@ PREVIOUS = "2561-2565"
 LAOS = ("5401001", "5401002", "7601003", "7601004")
 DIMENSIONS = ("สุขภาพ", "ความเป็นอยู่", "การศึกษา", "รายได้", "การเข้าถึงบริการรัฐ")
 EDITIONS = ("ฉบับแรก", "เพิ่มเติม ครั้งที่ 1", "เปลี่ยนแปลง ครั้งที่ 1")
-# Every record is updated at or before this; the clock tests move it.
+# First editions are dated from this day; later editions 200 and 400 days on.
 FIRST_EDITION_DAY = datetime(2023, 3, 1, 9, 0, tzinfo=BANGKOK)
 
 
@@ -633,29 +633,29 @@ def test_serve_forever_stops_on_sigterm(store: Store) -> None:
         "serve_forever(Path(sys.argv[1]), '127.0.0.1', 0, faults, 32000)"
     )
     root = Path(__file__).resolve().parents[2]
-    process = subprocess.Popen(
+    with subprocess.Popen(
         [sys.executable, "-c", script, str(store.path)],
         cwd=root,
         env={**os.environ, "PYTHONPATH": str(root)},
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
-    )
-    try:
-        assert process.stdout is not None
-        output = []
-        for line in process.stdout:
-            output.append(line)
-            if "DLA plan projects:" in line:
-                break
-        dla_url = re.search(r"(http://\S+/api/v1/plan-projects)", "".join(output))
-        assert dla_url, "".join(output)
-        with _http(5) as client:
-            assert client.get(dla_url[1]).status_code == 500  # the fault from the command line
-            assert client.get(dla_url[1]).json()["meta"]["total"] == len(store.dla)
-        process.send_signal(signal.SIGTERM)
-        assert process.wait(timeout=10) == 0
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait()
+    ) as process:
+        try:
+            assert process.stdout is not None
+            output = []
+            for line in process.stdout:
+                output.append(line)
+                if "DLA plan projects:" in line:
+                    break
+            dla_url = re.search(r"(http://\S+/api/v1/plan-projects)", "".join(output))
+            assert dla_url, "".join(output)
+            with _http(5) as client:
+                assert client.get(dla_url[1]).status_code == 500  # the fault from the CLI
+                assert client.get(dla_url[1]).json()["meta"]["total"] == len(store.dla)
+            process.send_signal(signal.SIGTERM)
+            assert process.wait(timeout=10) == 0
+            assert "stopping the API simulator" in process.stdout.read()
+        finally:
+            if process.poll() is None:
+                process.kill()
