@@ -1,0 +1,1 @@
+"""Readers for CDD's deliveries."""

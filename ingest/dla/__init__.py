@@ -1,0 +1,1 @@
+"""Readers for DLA's deliveries."""

@@ -1,0 +1,1 @@
+"""Readers for DOPA's deliveries."""

@@ -1,0 +1,265 @@
+"""The landing folder: find every delivery, check it, archive it, read it, record it.
+
+`<landing>/<agency>/<dataset>/<file>`. Files whose name starts with `.` or ends in
+`.partial`/`.tmp` are uploads still in flight and are left for the next run. Reading happens
+in worker processes; the work database is written by this process only.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import os
+import re
+import unicodedata
+from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+from ingest import store
+from ingest.archive import Archive
+from ingest.datasets import DATASETS, LANDING_DATASETS, WORKBOOK_COMPANIONS
+from ingest.parsed import Parsed
+from ingest.reasons import Rejection, reject
+from ingest.settings import Settings
+from ingest.textfile import read_delimited
+from ingest.workbook import read_workbook
+
+log = logging.getLogger(__name__)
+IN_FLIGHT = (".partial", ".tmp", ".crdownload")
+
+
+@dataclass(frozen=True)
+class Found:
+    path: Path
+    name: str  # relative to the landing folder, escaped for display
+    dataset: str | None  # None: not under a known <agency>/<dataset>/
+    problem: Rejection | None = None
+
+
+def safe_display(name: str) -> str:
+    """A delivered name as it may be shown and stored: control characters escaped."""
+    return "".join(c if unicodedata.category(c)[0] != "C" else f"\\x{ord(c):02x}" for c in name)
+
+
+def name_problem(path: Path, landing: Path) -> Rejection | None:
+    """Path traversal, links out of the landing folder and control characters are refused."""
+    name = path.name
+    if any(unicodedata.category(c)[0] == "C" for c in name):
+        return reject("unsafe_name", detail="control characters")
+    if path.is_symlink():
+        target = path.resolve()
+        if not target.is_relative_to(landing.resolve()):
+            return reject("unsafe_name", detail="a link outside the landing folder")
+        return reject("unsafe_name", detail="a symbolic link")
+    if ".." in name.split(os.sep) or name.startswith("-"):
+        return reject("unsafe_name", detail="a relative path")
+    return None
+
+
+def discover(landing: Path) -> Iterator[Found]:
+    for path in sorted(landing.rglob("*")):
+        if path.is_dir() and not path.is_symlink():
+            continue
+        relative = path.relative_to(landing)
+        if any(part.startswith(".") for part in relative.parts) or path.name.endswith(IN_FLIGHT):
+            continue
+        parts = relative.parts
+        key = "/".join(parts[:2]) if len(parts) == 3 else None
+        dataset = key if key in LANDING_DATASETS else None
+        yield Found(path, safe_display(relative.as_posix()), dataset, name_problem(path, landing))
+
+
+def hints(dataset: str, name: str) -> dict[str, str]:
+    """Province, fiscal year or snapshot date the delivered name announces (a hint only)."""
+    spec = DATASETS[dataset]
+    match = re.match(spec.file_pattern or "$^", name.rsplit("/", 1)[-1])
+    if not match:
+        return {}
+    return {k: v for k, v in match.groupdict().items() if v}
+
+
+def parse(task: tuple[str, str, int, int, int]) -> list[tuple[str, Parsed | Rejection]]:
+    """Read one archived delivery (runs in a worker process)."""
+    dataset, archived, max_bytes, max_unzipped, max_ratio = task
+    data = Path(archived).read_bytes()
+    spec = DATASETS[dataset]
+    try:
+        if not data:
+            raise reject("empty_file")
+        if spec.kind == "workbook":
+            companions = [DATASETS[k] for k in (dataset, *WORKBOOK_COMPANIONS.get(dataset, ()))]
+            return list(read_workbook(data, companions, max_unzipped, max_ratio).items())
+        return [(dataset, read_delimited(data, spec))]
+    except Rejection as rejection:
+        datasets = (dataset, *WORKBOOK_COMPANIONS.get(dataset, ()))
+        return [(key, rejection) for key in datasets]
+
+
+@dataclass
+class LandingReport:
+    ingested: int = 0
+    rejected: int = 0
+    duplicates: int = 0
+    unchanged: int = 0
+    rows: int = 0
+
+
+def _sha_of(con: duckdb.DuckDBPyConnection, found: Found, archive: Archive) -> tuple[str, int]:
+    """The file's sha256, archiving it; an unchanged file (same size and mtime) is not re-read."""
+    stat = found.path.stat()
+    rows = con.execute(
+        "select sha256 from raw.landing_seen where path = ? and size_bytes = ? and mtime_ns = ?",
+        [found.name, stat.st_size, stat.st_mtime_ns],
+    ).fetchall()
+    if rows and archive.has(rows[0][0]):
+        return rows[0][0], stat.st_size
+    digest = archive.put_file(found.path)
+    con.execute(
+        "insert or replace into raw.landing_seen values (?, ?, ?, ?)",
+        [found.name, stat.st_size, stat.st_mtime_ns, digest],
+    )
+    return digest, stat.st_size
+
+
+def ingest_landing(
+    settings: Settings, con: duckdb.DuckDBPyConnection, datasets: set[str] | None = None
+) -> LandingReport:
+    """Ingest every new delivery in the landing folder (optionally only some datasets)."""
+    archive = Archive(settings.archive_dir)
+    report = LandingReport()
+    landing = settings.landing_dir
+    if not landing.exists():
+        log.warning("landing folder %s does not exist: nothing to ingest", landing)
+        return report
+    tasks: list[tuple[Found, str, int]] = []
+    for found in discover(landing):
+        if datasets is not None and found.dataset not in datasets:
+            continue
+        dataset = found.dataset or "unknown"
+        if found.problem or found.dataset is None:
+            problem = found.problem or reject("unknown_dataset")
+            _reject_unread(con, found, problem, archive, settings, report)
+            continue
+        size = found.path.stat().st_size
+        if size > settings.max_delivery_bytes:
+            _reject_unread(
+                con,
+                found,
+                reject("too_large", size=size, limit=settings.max_delivery_bytes),
+                archive,
+                settings,
+                report,
+            )
+            continue
+        sha256, size = _sha_of(con, found, archive)
+        if store.known(con, dataset, sha256):
+            first = con.execute(
+                "select original_name from raw.deliveries where delivery_id = ?",
+                [store.delivery_id(dataset, sha256)],
+            ).fetchall()[0][0]
+            already = con.execute(
+                "select 1 from raw.deliveries where duplicate_of = ? and original_name = ?",
+                [store.delivery_id(dataset, sha256), found.name],
+            ).fetchall()
+            if first != found.name and not already:
+                store.record(
+                    con,
+                    dataset=dataset,
+                    origin="file",
+                    original_name=found.name,
+                    sha256=sha256,
+                    size_bytes=size,
+                    duplicate_of=store.delivery_id(dataset, sha256),
+                )
+                report.duplicates += 1
+            else:
+                report.unchanged += 1
+            continue
+        tasks.append((found, sha256, size))
+    if not tasks:
+        return report
+    jobs = [
+        (
+            found.dataset,
+            str(archive.path(sha)),
+            settings.max_delivery_bytes,
+            settings.max_unzipped_bytes,
+            settings.max_zip_ratio,
+        )
+        for found, sha, _ in tasks
+    ]
+    workers = max(1, min(settings.workers, len(jobs)))
+    if workers == 1:
+        results = map(parse, jobs)
+    else:
+        pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"))
+        results = pool.map(parse, jobs)
+    try:
+        for (found, sha256, size), outcome in zip(tasks, results, strict=True):
+            for dataset, result in outcome:
+                parsed = result if isinstance(result, Parsed) else None
+                rejection = result if isinstance(result, Rejection) else None
+                store.record(
+                    con,
+                    dataset=dataset,
+                    origin="file",
+                    original_name=found.name,
+                    sha256=sha256,
+                    size_bytes=size,
+                    hints=hints(dataset, found.name),
+                    parsed=parsed,
+                    rejection=rejection,
+                )
+                if rejection:
+                    report.rejected += 1
+                    log.warning("rejected %s (%s): %s", found.name, dataset, rejection)
+                else:
+                    report.ingested += 1
+                    report.rows += parsed.rows if parsed else 0
+                    log.info(
+                        "ingested %s (%s): %d rows",
+                        found.name,
+                        dataset,
+                        parsed.rows if parsed else 0,
+                    )
+    finally:
+        if workers > 1:
+            pool.shutdown()
+    return report
+
+
+def _reject_unread(
+    con: duckdb.DuckDBPyConnection,
+    found: Found,
+    problem: Rejection,
+    archive: Archive,
+    settings: Settings,
+    report: LandingReport,
+) -> None:
+    """Reject a delivery before reading it; it is still archived (unless it is not a regular file)."""
+    dataset = found.dataset or "unknown"
+    sha256, size = "-", None
+    if found.path.is_file() and not found.path.is_symlink():
+        sha256, size = _sha_of(con, found, archive)
+    identity = store.delivery_id(dataset, sha256) if sha256 != "-" else f"{dataset}@{found.name}"
+    if con.execute(
+        "select 1 from raw.deliveries where delivery_id like ? || '%'", [identity]
+    ).fetchall():
+        report.unchanged += 1
+        return
+    store.record(
+        con,
+        dataset=dataset,
+        agency=found.name.split("/")[0],
+        origin="file",
+        original_name=found.name,
+        sha256=sha256 if sha256 != "-" else found.name,
+        size_bytes=size,
+        rejection=problem,
+    )
+    report.rejected += 1
+    log.warning("rejected %s: %s", found.name, problem)

@@ -1,0 +1,1 @@
+"""Readers for OPSMOI's deliveries."""
