@@ -82,9 +82,9 @@ def hints(dataset: str, name: str) -> dict[str, str]:
     return {k: v for k, v in match.groupdict().items() if v}
 
 
-def parse(task: tuple[str, str, int, int, int]) -> list[tuple[str, Parsed | Rejection]]:
+def parse(task: tuple[str, str, int, int]) -> list[tuple[str, Parsed | Rejection]]:
     """Read one archived delivery (runs in a worker process)."""
-    dataset, archived, max_bytes, max_unzipped, max_ratio = task
+    dataset, archived, max_unzipped, max_ratio = task
     data = Path(archived).read_bytes()
     spec = DATASETS[dataset]
     try:
@@ -186,7 +186,6 @@ def ingest_landing(
         (
             found.dataset,
             str(archive.path(sha)),
-            settings.max_delivery_bytes,
             settings.max_unzipped_bytes,
             settings.max_zip_ratio,
         )
