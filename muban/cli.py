@@ -163,26 +163,35 @@ def demo(
     )
     for dataset, count in sorted(summary.rows.items()):
         typer.echo(f"  {dataset:28} {count:>8} rows")
-    import httpx
+    from muban.nightly import run_nightly
 
-    with ApiServer(config.api_dir) as api, httpx.Client(timeout=10) as client:
-        dla = client.get(api.dla_url, params={"period": "2566-2570", "per_page": 1}).json()
-        ckan = client.get(api.ckan_url, params={"resource_id": api.resource_id, "limit": 1}).json()
-        typer.echo(f"DLA API on {api.dla_url}: {dla['meta']['total']} plan-project records")
-        typer.echo(f"CKAN API on {api.ckan_url}: {ckan['result']['total']} household-need records")
-    typer.echo(
-        "ingest, transform, check and publish are not built yet (issues 3-5): "
-        f"the deliveries are in {config.out}"
-    )
+    # The agencies' APIs, played by the simulator on loopback for the length of the run.
+    with ApiServer(config.api_dir) as api:
+        typer.echo(f"DLA and CKAN APIs simulated on {api.base_url}")
+        outcome = run_nightly(
+            warehouse=warehouse,
+            landing=config.out,
+            dla_base_url=api.base_url,
+            ckan_base_url=api.base_url,
+        )
+    typer.echo(outcome.summary)
+    raise typer.Exit(code=0 if outcome.success else 1)
 
 
 @app.command()
 def run(
-    landing: Annotated[Path, typer.Option(help="Landing folder.")] = WAREHOUSE / "landing",
+    landing: Annotated[
+        Path | None, typer.Option(help="Landing folder (default <warehouse>/landing).")
+    ] = None,
     warehouse: Annotated[Path, typer.Option(help="Warehouse folder.")] = WAREHOUSE,
+    config: Annotated[Path | None, typer.Option(help="A muban.toml config file.")] = None,
 ) -> None:
     """The nightly job, in-process: ingest, transform, check, publish, report."""
-    _not_built("run", 3)
+    from muban.nightly import run_nightly
+
+    outcome = run_nightly(warehouse=warehouse, landing=landing, config=config)
+    typer.echo(outcome.summary)
+    raise typer.Exit(code=0 if outcome.success else 1)
 
 
 @app.command()
