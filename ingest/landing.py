@@ -136,6 +136,8 @@ def ingest_landing(
         log.warning("landing folder %s does not exist: nothing to ingest", landing)
         return report
     tasks: list[tuple[Found, str, int]] = []
+    pending: set[tuple[str, str]] = set()
+    later_duplicates: list[tuple[Found, str, str, int]] = []
     for found in discover(landing):
         if datasets is not None and found.dataset not in datasets:
             continue
@@ -179,9 +181,38 @@ def ingest_landing(
             else:
                 report.unchanged += 1
             continue
+        if (dataset, sha256) in pending:
+            later_duplicates.append((found, dataset, sha256, size))
+            continue
+        pending.add((dataset, sha256))
         tasks.append((found, sha256, size))
+    try:
+        _read_and_record(tasks, con, archive, settings, report)
+    finally:
+        # The same bytes twice in one run: the first is read, the others recorded as duplicates.
+        for found, dataset, sha256, size in later_duplicates:
+            store.record(
+                con,
+                dataset=dataset,
+                origin="file",
+                original_name=found.name,
+                sha256=sha256,
+                size_bytes=size,
+                duplicate_of=store.delivery_id(dataset, sha256),
+            )
+            report.duplicates += 1
+    return report
+
+
+def _read_and_record(
+    tasks: list[tuple[Found, str, int]],
+    con: duckdb.DuckDBPyConnection,
+    archive: Archive,
+    settings: Settings,
+    report: LandingReport,
+) -> None:
     if not tasks:
-        return report
+        return
     jobs = [
         (
             found.dataset,
@@ -228,7 +259,6 @@ def ingest_landing(
     finally:
         if workers > 1:
             pool.shutdown()
-    return report
 
 
 def _reject_unread(

@@ -36,7 +36,7 @@ def run_nightly(
         "dla_base_url": dla_base_url or "",
         "ckan_base_url": ckan_base_url or "",
     }
-    result = defs.get_job_def("nightly").execute_in_process(
+    result = defs.resolve_job_def("nightly").execute_in_process(
         run_config={
             "resources": {"muban": {"config": resource}},
             "loggers": {"console": {"config": {"log_level": "INFO"}}},
