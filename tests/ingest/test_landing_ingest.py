@@ -107,7 +107,7 @@ def test_workbook_rows_and_skipped_rows_match_openpyxl(small, ingested) -> None:
         "select _source_row, project_name, budget, _flags from raw.cdd__community_plans order by _source_row::int"
     ).fetchall()
     assert [r[0] for r in raw] == [n for n, _ in data_rows]
-    for (number, row), (_, title, budget, flags) in zip(data_rows, raw, strict=True):
+    for (_, row), (_, title, budget, _) in zip(data_rows, raw, strict=True):
         assert title == row[5]
         if row[8] is None:
             assert budget is None
