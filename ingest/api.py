@@ -7,6 +7,8 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import logging
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 
 import duckdb
 import pyarrow as pa
@@ -82,17 +84,18 @@ def _record_failure(
     return f"rejected: {rejection.code}"
 
 
-def ingest_plan_projects(settings: Settings, con: duckdb.DuckDBPyConnection) -> str:
+def _endpoint(base_url: str, path: str) -> str:
+    return base_url.rstrip("/") + path
+
+
+def pull_plan_projects_since(settings: Settings, since: str | None) -> ApiPull | Rejection:
+    """The network half (no database): safe to run in a thread beside the landing ingest."""
     from ingest.dla.plan_projects import pull_plan_projects
 
-    if not settings.dla_base_url:
-        return "not configured (MUBAN_DLA_BASE_URL)"
-    key = f"{PLAN_PROJECTS}:{settings.dla_period}:high_water_mark"
-    since = store.get_state(con, key)
-    endpoint = settings.dla_base_url.rstrip("/") + "/api/v1/plan-projects"
+    assert settings.dla_base_url
     with make_client(timeout=settings.http_timeout_seconds) as client:
         try:
-            pull = pull_plan_projects(
+            return pull_plan_projects(
                 client,
                 settings.dla_base_url,
                 settings.dla_period,
@@ -100,68 +103,116 @@ def ingest_plan_projects(settings: Settings, con: duckdb.DuckDBPyConnection) -> 
                 updated_since=since,
             )
         except Rejection as rejection:
-            return _record_failure(con, PLAN_PROJECTS, endpoint, rejection)
-    if pull.records.num_rows == 0:
-        log.info("%s: nothing changed since %s", PLAN_PROJECTS, since)
-        return "no new records"
-    sha = _pull_sha(pull)
-    if not store.known(con, PLAN_PROJECTS, sha):
-        store.record(
-            con,
-            dataset=PLAN_PROJECTS,
-            origin="api",
-            original_name=pull.endpoint,
-            sha256=sha,
-            size_bytes=sum(p.size for p in pull.pages),
-            hints={"period": settings.dla_period},
-            parsed=_parsed(pull, {"updated_since": since}),
-            pages=_pages(pull),
-        )
-    if pull.high_water_mark:
-        store.set_state(con, key, pull.high_water_mark)
-    log.info("%s: %d records (since %s)", PLAN_PROJECTS, pull.records.num_rows, since)
-    return f"{pull.records.num_rows} records"
+            return rejection
 
 
-def ingest_household_needs(settings: Settings, con: duckdb.DuckDBPyConnection) -> str:
+def pull_household_needs_now(settings: Settings) -> ApiPull | Rejection:
     from ingest.opsmoi.household_needs import pull_household_needs
 
-    if not settings.ckan_base_url:
-        return "not configured (MUBAN_CKAN_BASE_URL)"
-    endpoint = settings.ckan_base_url.rstrip("/") + "/api/3/action/datastore_search"
+    assert settings.ckan_base_url
     with make_client(timeout=settings.http_timeout_seconds) as client:
         try:
-            pull = pull_household_needs(
+            return pull_household_needs(
                 client,
                 settings.ckan_base_url,
                 settings.ckan_resource_id,
                 Archive(settings.archive_dir),
             )
         except Rejection as rejection:
-            return _record_failure(con, HOUSEHOLD_NEEDS, endpoint, rejection)
-    sha = _pull_sha(pull)
+            return rejection
+
+
+def high_water_key(settings: Settings) -> str:
+    return f"{PLAN_PROJECTS}:{settings.dla_period}:high_water_mark"
+
+
+def record_plan_projects(
+    settings: Settings,
+    con: duckdb.DuckDBPyConnection,
+    pulled: ApiPull | Rejection,
+    since: str | None,
+) -> str:
+    assert settings.dla_base_url
+    if isinstance(pulled, Rejection):
+        return _record_failure(
+            con, PLAN_PROJECTS, _endpoint(settings.dla_base_url, "/api/v1/plan-projects"), pulled
+        )
+    if pulled.records.num_rows == 0:
+        log.info("%s: nothing changed since %s", PLAN_PROJECTS, since)
+        return "no new records"
+    sha = _pull_sha(pulled)
+    if not store.known(con, PLAN_PROJECTS, sha):
+        store.record(
+            con,
+            dataset=PLAN_PROJECTS,
+            origin="api",
+            original_name=pulled.endpoint,
+            sha256=sha,
+            size_bytes=sum(p.size for p in pulled.pages),
+            hints={"period": settings.dla_period},
+            parsed=_parsed(pulled, {"updated_since": since}),
+            pages=_pages(pulled),
+        )
+    if pulled.high_water_mark:
+        store.set_state(con, high_water_key(settings), pulled.high_water_mark)
+    log.info("%s: %d records (since %s)", PLAN_PROJECTS, pulled.records.num_rows, since)
+    return f"{pulled.records.num_rows} records"
+
+
+def record_household_needs(
+    settings: Settings, con: duckdb.DuckDBPyConnection, pulled: ApiPull | Rejection
+) -> str:
+    assert settings.ckan_base_url
+    if isinstance(pulled, Rejection):
+        endpoint = _endpoint(settings.ckan_base_url, "/api/3/action/datastore_search")
+        return _record_failure(con, HOUSEHOLD_NEEDS, endpoint, pulled)
+    sha = _pull_sha(pulled)
     if store.known(con, HOUSEHOLD_NEEDS, sha):
         return "unchanged since the last pull"
     store.record(
         con,
         dataset=HOUSEHOLD_NEEDS,
         origin="api",
-        original_name=pull.endpoint,
+        original_name=pulled.endpoint,
         sha256=sha,
-        size_bytes=sum(p.size for p in pull.pages),
+        size_bytes=sum(p.size for p in pulled.pages),
         hints={},
-        parsed=_parsed(pull, {"resource_id": settings.ckan_resource_id}),
-        pages=_pages(pull),
+        parsed=_parsed(pulled, {"resource_id": settings.ckan_resource_id}),
+        pages=_pages(pulled),
     )
-    return f"{pull.records.num_rows} records"
+    return f"{pulled.records.num_rows} records"
+
+
+def start_pulls(
+    settings: Settings,
+    con: duckdb.DuckDBPyConnection,
+    pool: ThreadPoolExecutor,
+    datasets: set[str] | None = None,
+) -> dict[str, Callable[[], str]]:
+    """Start the configured API pulls in threads; each returned callable waits for its pull
+    and records it (in the calling thread, the database's one writer)."""
+    pending: dict[str, Callable[[], str]] = {}
+    if datasets is None or PLAN_PROJECTS in datasets:
+        if settings.dla_base_url:
+            since = store.get_state(con, high_water_key(settings))
+            future = pool.submit(pull_plan_projects_since, settings, since)
+            pending[PLAN_PROJECTS] = lambda: record_plan_projects(
+                settings, con, future.result(), since
+            )
+        else:
+            pending[PLAN_PROJECTS] = lambda: "not configured (MUBAN_DLA_BASE_URL)"
+    if datasets is None or HOUSEHOLD_NEEDS in datasets:
+        if settings.ckan_base_url:
+            needs = pool.submit(pull_household_needs_now, settings)
+            pending[HOUSEHOLD_NEEDS] = lambda: record_household_needs(settings, con, needs.result())
+        else:
+            pending[HOUSEHOLD_NEEDS] = lambda: "not configured (MUBAN_CKAN_BASE_URL)"
+    return pending
 
 
 def ingest_apis(
     settings: Settings, con: duckdb.DuckDBPyConnection, datasets: set[str] | None = None
 ) -> dict[str, str]:
-    outcome = {}
-    if datasets is None or PLAN_PROJECTS in datasets:
-        outcome[PLAN_PROJECTS] = ingest_plan_projects(settings, con)
-    if datasets is None or HOUSEHOLD_NEEDS in datasets:
-        outcome[HOUSEHOLD_NEEDS] = ingest_household_needs(settings, con)
-    return outcome
+    with ThreadPoolExecutor(2, thread_name_prefix="api-pull") as pool:
+        pending = start_pulls(settings, con, pool, datasets)
+        return {dataset: finish() for dataset, finish in pending.items()}

@@ -13,7 +13,7 @@ import os
 import re
 import unicodedata
 from collections.abc import Iterator
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -135,7 +135,8 @@ def ingest_landing(
     if not landing.exists():
         log.warning("landing folder %s does not exist: nothing to ingest", landing)
         return report
-    tasks: list[tuple[Found, str, int]] = []
+    readers = _Readers(settings.workers)
+    reading: list[tuple[Found, str, int, Future[list[tuple[str, Parsed | Rejection]]]]] = []
     pending: set[tuple[str, str]] = set()
     later_duplicates: list[tuple[Found, str, str, int]] = []
     for found in discover(landing):
@@ -185,10 +186,18 @@ def ingest_landing(
             later_duplicates.append((found, dataset, sha256, size))
             continue
         pending.add((dataset, sha256))
-        tasks.append((found, sha256, size))
+        job = (
+            dataset,
+            str(archive.path(sha256)),
+            settings.max_unzipped_bytes,
+            settings.max_zip_ratio,
+        )
+        reading.append((found, sha256, size, readers.submit(job)))
     try:
-        _read_and_record(tasks, con, archive, settings, report)
+        for found, sha256, size, future in reading:
+            _record_read(found, sha256, size, future.result(), con, report)
     finally:
+        readers.close()
         # The same bytes twice in one run: the first is read, the others recorded as duplicates.
         for found, dataset, sha256, size in later_duplicates:
             store.record(
@@ -204,61 +213,62 @@ def ingest_landing(
     return report
 
 
-def _read_and_record(
-    tasks: list[tuple[Found, str, int]],
+class _Readers:
+    """Reads deliveries in worker processes as they are found, so hashing and archiving the
+    next file overlaps reading the previous ones. forkserver, not fork: the API pulls run in
+    threads of this process, and forking a threaded process can copy a held lock."""
+
+    def __init__(self, workers: int) -> None:
+        self.workers = workers
+        self.pool: ProcessPoolExecutor | None = None
+
+    def submit(
+        self, job: tuple[str, str, int, int]
+    ) -> Future[list[tuple[str, Parsed | Rejection]]]:
+        if self.workers <= 1:
+            done: Future[list[tuple[str, Parsed | Rejection]]] = Future()
+            done.set_result(parse(job))
+            return done
+        if self.pool is None:
+            self.pool = ProcessPoolExecutor(
+                self.workers, mp_context=multiprocessing.get_context("forkserver")
+            )
+        return self.pool.submit(parse, job)
+
+    def close(self) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(cancel_futures=True)
+
+
+def _record_read(
+    found: Found,
+    sha256: str,
+    size: int,
+    outcome: list[tuple[str, Parsed | Rejection]],
     con: duckdb.DuckDBPyConnection,
-    archive: Archive,
-    settings: Settings,
     report: LandingReport,
 ) -> None:
-    if not tasks:
-        return
-    jobs = [
-        (
-            found.dataset,
-            str(archive.path(sha)),
-            settings.max_unzipped_bytes,
-            settings.max_zip_ratio,
+    for dataset, result in outcome:
+        parsed = result if isinstance(result, Parsed) else None
+        rejection = result if isinstance(result, Rejection) else None
+        store.record(
+            con,
+            dataset=dataset,
+            origin="file",
+            original_name=found.name,
+            sha256=sha256,
+            size_bytes=size,
+            hints=hints(dataset, found.name),
+            parsed=parsed,
+            rejection=rejection,
         )
-        for found, sha, _ in tasks
-    ]
-    workers = max(1, min(settings.workers, len(jobs)))
-    if workers == 1:
-        results = map(parse, jobs)
-    else:
-        pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"))
-        results = pool.map(parse, jobs)
-    try:
-        for (found, sha256, size), outcome in zip(tasks, results, strict=True):
-            for dataset, result in outcome:
-                parsed = result if isinstance(result, Parsed) else None
-                rejection = result if isinstance(result, Rejection) else None
-                store.record(
-                    con,
-                    dataset=dataset,
-                    origin="file",
-                    original_name=found.name,
-                    sha256=sha256,
-                    size_bytes=size,
-                    hints=hints(dataset, found.name),
-                    parsed=parsed,
-                    rejection=rejection,
-                )
-                if rejection:
-                    report.rejected += 1
-                    log.warning("rejected %s (%s): %s", found.name, dataset, rejection)
-                else:
-                    report.ingested += 1
-                    report.rows += parsed.rows if parsed else 0
-                    log.info(
-                        "ingested %s (%s): %d rows",
-                        found.name,
-                        dataset,
-                        parsed.rows if parsed else 0,
-                    )
-    finally:
-        if workers > 1:
-            pool.shutdown()
+        if rejection:
+            report.rejected += 1
+            log.warning("rejected %s (%s): %s", found.name, dataset, rejection)
+        else:
+            report.ingested += 1
+            report.rows += parsed.rows if parsed else 0
+            log.info("ingested %s (%s): %d rows", found.name, dataset, parsed.rows if parsed else 0)
 
 
 def _reject_unread(

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import logging
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from ingest import store
+from ingest.api import start_pulls
 from ingest.landing import LandingReport, ingest_landing
 from ingest.settings import Settings
 
@@ -22,10 +24,11 @@ def ingest_all(settings: Settings) -> IngestReport:
     report = IngestReport()
     con = store.connect(settings.work_db)
     try:
-        report.landing = ingest_landing(settings, con)
-        from ingest.api import ingest_apis
-
-        report.api = ingest_apis(settings, con)
+        # The API pulls wait on the network: they run in threads while the files are read.
+        with ThreadPoolExecutor(2, thread_name_prefix="api-pull") as pool:
+            pending = start_pulls(settings, con, pool)
+            report.landing = ingest_landing(settings, con)
+            report.api = {dataset: finish() for dataset, finish in pending.items()}
     finally:
         con.close()
     return report

@@ -1,24 +1,26 @@
 """CDD's community-plan workbook: two sheets, headers found by their content.
 
-python-calamine reads the cell values (about ten times faster than openpyxl's read-only mode
-on these workbooks; see README). It cannot tell a formula without a cached value from an
-empty cell, so the sheet's XML is scanned once for formula cells that carry no value.
+Cell values come from calamine through fastexcel, straight into Arrow string columns (see the
+README for the measure against openpyxl and python-calamine). calamine cannot tell a formula
+without a cached value from an empty cell, so the sheet's XML is scanned once for formula
+cells that carry no value.
 Before anything is opened the package is checked: a zip bomb (uncompressed size, ratio) and
 XML DTD/entity declarations (defusedxml) are refused.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import io
 import posixpath
 import re
 import zipfile
 
 import defusedxml.ElementTree as safe_xml
+import fastexcel
+import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 from defusedxml import DefusedXmlException
-from python_calamine import CalamineError, CalamineWorkbook
 
 from ingest.datasets import Dataset, header_key, match_header
 from ingest.parsed import Parsed, Skipped
@@ -28,6 +30,7 @@ from ingest.textfile import check_header
 HEADER_SEARCH_ROWS = 20
 _SUBTOTAL = re.compile(r"^\s*(ยอด)?รวม(\s|$|ทั้ง|อำเภอ|ตำบล|หมู่)")
 # A formula cell with no <v>: `<c r="I7" ...><f>…</f></c>` or `<c …><f …/></c>`.
+_CONTENT_CELL = re.compile(rb'<c r="([A-Z]+)(\d+)"[^>/]*>')
 _FORMULA_WITHOUT_VALUE = re.compile(
     rb'<c r="([A-Z]+)(\d+)"[^>]*>(?:<f[^>]*/>|<f[^>]*>[^<]*</f>)</c>'
 )
@@ -91,21 +94,6 @@ def _formula_cells(package: zipfile.ZipFile, part: str) -> set[tuple[int, int]]:
     return found
 
 
-def cell_text(value: object) -> str | None:
-    """A cell as text, as delivered: numbers without a spurious `.0`, dates in ISO form."""
-    if value is None or value == "":
-        return None
-    if isinstance(value, bool):
-        return "TRUE" if value else "FALSE"
-    if isinstance(value, float):
-        return str(int(value)) if value.is_integer() and abs(value) < 1e15 else repr(value)
-    if isinstance(value, dt.datetime):
-        return value.date().isoformat() if value.time() == dt.time(0) else value.isoformat()
-    if isinstance(value, dt.date | dt.time):
-        return value.isoformat()
-    return str(value)
-
-
 def _find_header(
     dataset: Dataset, rows: list[list[object]], first_row: int
 ) -> tuple[int, int, list[str]]:
@@ -133,6 +121,26 @@ def _find_header(
     return best[0], best[1], header
 
 
+def _grid_origin(package: zipfile.ZipFile, part: str) -> tuple[int, int]:
+    """(worksheet row, 0-based column) of the grid's top-left: calamine's range starts at the
+    first row and the first column that hold a value."""
+    xml = package.read(part)
+    first = _CONTENT_CELL.search(xml)
+    if first is None:
+        return 1, 0
+    if re.search(rb'<c r="A\d+"[^>/]*>', xml):
+        return int(first.group(2)), 0
+    columns = {m.group(1) for m in _CONTENT_CELL.finditer(xml)}
+    return int(first.group(2)), min(_column_index(c) for c in columns)
+
+
+def _column_index(letters: bytes) -> int:
+    index = 0
+    for char in letters:
+        index = index * 26 + (char - 64)
+    return index - 1
+
+
 def read_workbook(
     data: bytes, datasets: list[Dataset], max_unzipped: int, max_ratio: int
 ) -> dict[str, Parsed | Rejection]:
@@ -140,76 +148,106 @@ def read_workbook(
     package = check_package(data, max_unzipped, max_ratio)
     parts = _sheet_parts(package)
     try:
-        workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
-    except CalamineError as error:
+        workbook = fastexcel.read_excel(data)
+        names = workbook.sheet_names
+    except Exception as error:  # fastexcel raises its own error classes for broken packages
         raise reject("not_a_workbook") from error
     results: dict[str, Parsed | Rejection] = {}
     for dataset in datasets:
         try:
-            results[dataset.key] = _read_sheet(workbook, package, parts, dataset)
+            if dataset.sheet not in names:
+                raise reject("sheet_missing", sheet=dataset.sheet, sheets=", ".join(names))
+            grid = workbook.load_sheet_by_name(
+                dataset.sheet, header_row=None, dtypes="string"
+            ).to_arrow()
+            results[dataset.key] = read_grid(grid, dataset, package, parts.get(dataset.sheet or ""))
         except Rejection as rejection:
             results[dataset.key] = rejection
     return results
 
 
-def _read_sheet(
-    workbook: CalamineWorkbook, package: zipfile.ZipFile, parts: dict[str, str], dataset: Dataset
+def read_grid(
+    grid: pa.Table, dataset: Dataset, package: zipfile.ZipFile, part: str | None
 ) -> Parsed:
-    assert dataset.sheet is not None
-    if dataset.sheet not in workbook.sheet_names:
-        raise reject("sheet_missing", sheet=dataset.sheet, sheets=", ".join(workbook.sheet_names))
-    sheet = workbook.get_sheet_by_name(dataset.sheet)
-    rows = sheet.to_python(skip_empty_area=False)
-    first_row = 1  # skip_empty_area=False: the first list is worksheet row 1
-    if not rows:
+    """The sheet's cells as text (fastexcel gives Arrow strings) → raw rows, vectorised."""
+    if grid.num_rows == 0:
         raise reject("no_header", f"sheet {dataset.sheet}", dataset=dataset.key)
-    start, span, header = _find_header(dataset, rows, first_row)
+    first_row, first_column = _grid_origin(package, part) if part else (1, 0)
+    head = [list(row.values()) for row in grid.slice(0, HEADER_SEARCH_ROWS).to_pylist()]
+    start, span, header = _find_header(dataset, head, first_row)
     match = match_header(dataset, header)
-    no_value = _formula_cells(package, parts[dataset.sheet]) if dataset.sheet in parts else set()
+    body = grid.slice(start + span)
+    n = body.num_rows
+    sheet_rows = np.arange(n) + first_row + start + span
+    columns = [
+        pc.replace_substring_regex(body.column(i), r"^(\d{4}-\d\d-\d\d) 00:00:00$", r"\1")
+        for i in range(body.num_columns)
+    ]
+    # Formula cells with no cached value read as empty: find them in the XML, by position.
+    flags = [None] * n if n else []
+    flagged_rows = np.zeros(n, bool)
+    if part:
+        by_position = {v: k for k, v in match.positions.items()}
+        for row, column in _formula_cells(package, part):
+            at = row - int(sheet_rows[0]) if n else -1
+            if 0 <= at < n:
+                name = by_position.get(column - first_column, str(column - first_column))
+                flags[at] = (
+                    f"{flags[at]};formula_without_value:{name}"
+                    if flags[at]
+                    else f"formula_without_value:{name}"
+                )
+                flagged_rows[at] = True
+    empty = np.ones(n, bool)
+    for column in columns:
+        empty &= np.asarray(pc.is_null(column).to_numpy(zero_copy_only=False))
+    blank = empty & ~flagged_rows
+    title_at = match.positions.get("project_name")
+    no_title = (
+        np.asarray(pc.is_null(columns[title_at]).to_numpy(zero_copy_only=False))
+        if title_at is not None
+        else np.ones(n, bool)
+    )
+    says_total = np.zeros(n, bool)
+    for column in columns:
+        says_total |= np.asarray(
+            pc.fill_null(pc.match_substring_regex(column, _SUBTOTAL.pattern), False)
+        )
+    subtotal = ~blank & no_title & says_total
+    keep = ~(blank | subtotal)
     skipped = [
         Skipped(
             str(first_row + i),
             "title_row" if i < start else "header_row",
-            " | ".join(filter(None, map(cell_text, rows[i]))),
+            " | ".join(c for c in head[i] if c),
         )
         for i in range(start + span)
     ]
-    width = len(header)
-    title_column = match.positions.get("project_name")
-    out: list[list[str | None]] = [[] for _ in dataset.columns]
-    source_rows, flags = [], []
-    by_position = {v: k for k, v in match.positions.items()}
-    for i in range(start + span, len(rows)):
-        row = rows[i]
-        sheet_row = first_row + i
-        cells = [cell_text(row[j]) if j < len(row) else None for j in range(width)]
-        missing_value = [j for j in range(width) if (sheet_row, j) in no_value] if no_value else []
-        if all(c is None for c in cells) and not missing_value:
-            skipped.append(Skipped(str(sheet_row), "blank_row", ""))
-            continue
-        texts = [c for c in cells if c]
-        if (title_column is None or cells[title_column] is None) and any(
-            _SUBTOTAL.match(t) for t in texts
-        ):
-            skipped.append(Skipped(str(sheet_row), "subtotal_row", " | ".join(texts)))
-            continue
-        for k, column in enumerate(dataset.columns):
-            at = match.positions.get(column.name)
-            out[k].append(cells[at] if at is not None else None)
-        source_rows.append(str(sheet_row))
-        flags.append(
-            ";".join(f"formula_without_value:{by_position.get(j, j)}" for j in missing_value)
-            or None
+    reasons = np.where(blank, "blank_row", "subtotal_row")
+    for i in np.flatnonzero(~keep):  # few rows: what each held, for the agency's report
+        cells = [c[int(i)].as_py() for c in columns]
+        skipped.append(
+            Skipped(str(sheet_rows[i]), str(reasons[i]), " | ".join(c for c in cells if c))
         )
-    table = pa.table({c.name: pa.array(out[k], pa.string()) for k, c in enumerate(dataset.columns)})
-    n = table.num_rows
+    mask = pa.array(keep)
+    out = {
+        c.name: (
+            columns[match.positions[c.name]].filter(mask)
+            if c.name in match.positions
+            else pa.nulls(int(keep.sum()), pa.string())
+        )
+        for c in dataset.columns
+    }
+    kept = int(keep.sum())
+    table = pa.table(out)
     table = (
-        table.append_column("_source_row", pa.array(source_rows, pa.string()))
-        .append_column("_source_line", pa.nulls(n, pa.int64()))
-        .append_column("_problem", pa.nulls(n, pa.string()))
-        .append_column("_flags", pa.array(flags, pa.string()))
+        table.append_column("_source_row", pc.cast(pa.array(sheet_rows[keep]), pa.string()))
+        .append_column("_source_line", pa.nulls(kept, pa.int64()))
+        .append_column("_problem", pa.nulls(kept, pa.string()))
+        .append_column(
+            "_flags", pa.array([f for f, k in zip(flags, keep, strict=True) if k], pa.string())
+        )
     )
-    titles = [s.values for s in skipped if s.reason == "title_row"]
     return Parsed(
         dataset=dataset.key,
         table=table,
@@ -217,5 +255,9 @@ def _read_sheet(
         renamed=match.renamed,
         extra=match.extra,
         skipped=skipped,
-        notes={"sheet": dataset.sheet, "title_rows": titles, "header_rows": span},
+        notes={
+            "sheet": dataset.sheet,
+            "title_rows": [s.values for s in skipped if s.reason == "title_row"],
+            "header_rows": span,
+        },
     )

@@ -26,9 +26,9 @@ from ingest.http import (
     check_records,
     fetch_json,
     json_text,
+    page_columns,
+    page_number_column,
     page_with_restarts,
-    records_batch,
-    unexpected_fields,
     whole_number,
 )
 from ingest.reasons import reject
@@ -90,10 +90,11 @@ def _check_page(offset: int, where: str) -> Check:
     return check
 
 
-def _page_table(records: list[dict[str, Any]], page: int) -> pa.Table:
-    arrays = records_batch(records, COLUMNS, page)
+def _page_table(records: list[dict[str, Any]], page: int) -> tuple[pa.Table, set[str]]:
+    arrays, extra = page_columns(records, COLUMNS)
     arrays["_source_row"] = arrays["_id"]  # CKAN's row id is the record id
-    return pa.table({name: arrays[name] for name in (*COLUMNS, *LINEAGE)})
+    arrays["_page"] = page_number_column(page, len(records))
+    return pa.table(arrays), extra
 
 
 def _one_pass(
@@ -126,12 +127,12 @@ def _one_pass(
             log.info("%s: total was %d, now %d", where, total, page_total)
             return PagingPass(pages, tables, page_total, retries, total_changed=True)
         total = page_total
-        extra = unexpected_fields(records, COLUMNS) - warned
-        if extra:
+        table, extra = _page_table(records, page)
+        if extra - warned:
             log.warning("%s: fields not in the agreed format: %s", where, sorted(extra))
             warned |= extra
         pages.append(record)
-        tables.append(_page_table(records, page))
+        tables.append(table)
         offset += int(result["limit"])  # the limit the server applied, not the one asked
         if offset >= total:
             return PagingPass(pages, tables, total, retries)

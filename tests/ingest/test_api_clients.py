@@ -445,3 +445,23 @@ def test_retry_after_as_seconds_or_http_date() -> None:
     assert _parse_retry_after(None) is None and _parse_retry_after("soon") is None
     when = datetime.now().astimezone() + timedelta(seconds=30)
     assert 25 <= (_parse_retry_after(format_datetime(when, usegmt=False)) or 0) <= 31
+
+
+def test_a_missing_field_is_null_and_an_extra_one_is_reported(
+    api: ApiServer,
+    client: httpx.Client,
+    store: Store,
+    archive: Archive,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    latest = max(_instant(r["updated_at"]) for r in store.dla)
+    record = {k: v for k, v in store.dla[0].items() if k != "kpi"}
+    record |= {"edition": "แก้ไข ครั้งที่ 6", "remark": "ทดสอบ", "updated_at": latest.isoformat()}
+    api.publish_dla(record)
+    with caplog.at_level("WARNING", logger="ingest.dla.plan_projects"):
+        pull = _pull_dla(client, api, store, archive)
+    row = next(r for r in pull.records.to_pylist() if r["_source_row"] == _dla_id(record))
+    assert row["kpi"] is None and "remark" not in row
+    assert row["target"] == record["target"]
+    assert "remark" in caplog.text
+    assert pull.total == len(store.dla) + 1
