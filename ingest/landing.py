@@ -281,24 +281,28 @@ def _reject_unread(
 ) -> None:
     """Reject a delivery before reading it; it is still archived (unless it is not a regular file)."""
     dataset = found.dataset or "unknown"
-    sha256, size = "-", None
+    # A link or other non-regular file is not read at all, not even to hash it.
+    sha256, size = "not read", None
     if found.path.is_file() and not found.path.is_symlink():
         sha256, size = _sha_of(con, found, archive)
-    identity = store.delivery_id(dataset, sha256) if sha256 != "-" else f"{dataset}@{found.name}"
-    if con.execute(
-        "select 1 from raw.deliveries where delivery_id like ? || '%'", [identity]
-    ).fetchall():
+    seen = con.execute(
+        "select 1 from raw.deliveries where dataset = ? and sha256 = ? and original_name = ?",
+        [dataset, sha256, found.name],
+    ).fetchall()
+    if seen:
         report.unchanged += 1
         return
+    parts = found.name.split("/")
     store.record(
         con,
         dataset=dataset,
-        agency=found.name.split("/")[0],
+        agency=parts[0] if len(parts) > 1 else "unknown",
         origin="file",
         original_name=found.name,
-        sha256=sha256 if sha256 != "-" else found.name,
+        sha256=sha256,
         size_bytes=size,
         rejection=problem,
+        name_in_id=True,
     )
     report.rejected += 1
     log.warning("rejected %s: %s", found.name, problem)

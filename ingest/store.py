@@ -119,12 +119,13 @@ def record(
     duplicate_of: str | None = None,
     pages: list[dict[str, object]] | None = None,
     received_at: dt.datetime | None = None,
+    name_in_id: bool = False,
 ) -> str:
     """Write one delivery (manifest row + raw rows + skipped rows) in one transaction."""
     spec = DATASETS.get(dataset)
     hints = hints or {}
     identity = delivery_id(dataset, sha256)
-    if duplicate_of is not None:
+    if duplicate_of is not None or name_in_id:
         identity = f"{identity}#{original_name}"
     status = "duplicate" if duplicate_of else "rejected" if rejection else "ingested"
     received = received_at or dt.datetime.now(dt.UTC)

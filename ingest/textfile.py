@@ -42,6 +42,10 @@ def read_delimited(data: bytes, dataset: Dataset) -> Parsed:
         raise reject("empty_file")
     decoded = decode(data)
     text = decoded.text
+    if "\r" in text and "\n" not in text:
+        # "CSV (Macintosh)": lines end in CR alone.
+        text = text.replace("\r", "\n")
+        decoded.evidence["line_endings"] = "CR"
     end = text.find("\n")
     first = (text if end < 0 else text[:end]).rstrip("\r")
     header = _header_cells(first, dataset)
@@ -56,7 +60,7 @@ def read_delimited(data: bytes, dataset: Dataset) -> Parsed:
         table, skipped = _read_slow(body, dataset, width)
     else:
         skipped = []
-    if table.num_rows == 0 and not skipped:
+    if table.num_rows == 0:
         raise reject("no_rows", "line 2")
     columns = {}
     for column in dataset.columns:

@@ -32,7 +32,7 @@ _SUBTOTAL = re.compile(r"^\s*(ยอด)?รวม(\s|$|ทั้ง|อำเ�
 # A formula cell with no <v>: `<c r="I7" ...><f>…</f></c>` or `<c …><f …/></c>`.
 _CONTENT_CELL = re.compile(rb'<c r="([A-Z]+)(\d+)"[^>/]*>')
 _FORMULA_WITHOUT_VALUE = re.compile(
-    rb'<c r="([A-Z]+)(\d+)"[^>]*>(?:<f[^>]*/>|<f[^>]*>[^<]*</f>)</c>'
+    rb'<c r="([A-Z]+)(\d+)"[^>]*>(?:<f[^>]*/>|<f[^>]*>[^<]*</f>)(?:<v\s*/>|<v></v>)?</c>'
 )
 _NS = {
     "m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
@@ -58,12 +58,21 @@ def check_package(data: bytes, max_unzipped: int, max_ratio: int) -> zipfile.Zip
     if "xl/workbook.xml" not in names:
         raise reject("not_a_workbook")
     for name in names:
-        if name.endswith((".xml", ".rels")):
-            with package.open(name) as part:
-                head = part.read(4096)
-            if b"<!DOCTYPE" in head or b"<!ENTITY" in head:
-                raise reject("xml_entities", part=name)
+        if name.endswith((".xml", ".rels")) and _declares_entities(package, name):
+            raise reject("xml_entities", part=name)
     return package
+
+
+def _declares_entities(package: zipfile.ZipFile, name: str, chunk: int = 1 << 20) -> bool:
+    """A DTD or entity declaration anywhere in the part (comments may push it far down)."""
+    tail = b""
+    with package.open(name) as part:
+        while block := part.read(chunk):
+            window = tail + block
+            if b"<!DOCTYPE" in window or b"<!ENTITY" in window:
+                return True
+            tail = window[-16:]
+    return False
 
 
 def _sheet_parts(package: zipfile.ZipFile) -> dict[str, str]:
@@ -101,19 +110,18 @@ def _find_header(
 
     A two-row header has merged group cells on top (ที่ตั้ง over อำเภอ … ชื่อหมู่บ้าน): each
     column takes the lower cell when it has one, else the upper one."""
+    texts = [["" if c is None else str(c) for c in row] for row in rows[:HEADER_SEARCH_ROWS]]
+    singles = [match_header(dataset, cells).score for cells in texts]
     best = (-1, 0, [], 0)
-    for i, row in enumerate(rows[:HEADER_SEARCH_ROWS]):
-        single = ["" if c is None else str(c) for c in row]
-        candidates = [(1, single)]
-        if i + 1 < len(rows):
-            below = ["" if c is None else str(c) for c in rows[i + 1]]
-            candidates.append(
-                (2, [b if header_key(b) else t for t, b in zip(single, below, strict=False)])
-            )
-        for span, cells in candidates:
-            score = match_header(dataset, cells).score
-            if score > best[3]:
-                best = (i, span, cells, score)
+    for i, cells in enumerate(texts):
+        if singles[i] > best[3]:
+            best = (i, 1, cells, singles[i])
+        if i + 1 < len(texts):
+            merged = [b if header_key(b) else t for t, b in zip(cells, texts[i + 1], strict=False)]
+            score = match_header(dataset, merged).score
+            # Two rows only when both contribute: a title row above a one-row header does not.
+            if score > max(singles[i], singles[i + 1]) and score > best[3]:
+                best = (i, 2, merged, score)
     if best[0] < 0:
         raise reject("no_header", f"sheet {dataset.sheet}", dataset=dataset.key)
     header = best[2]
@@ -157,9 +165,11 @@ def read_workbook(
         try:
             if dataset.sheet not in names:
                 raise reject("sheet_missing", sheet=dataset.sheet, sheets=", ".join(names))
-            grid = workbook.load_sheet_by_name(
-                dataset.sheet, header_row=None, dtypes="string"
-            ).to_arrow()
+            try:
+                sheet = workbook.load_sheet_by_name(dataset.sheet, header_row=None, dtypes="string")
+                grid = sheet.to_arrow()
+            except Exception as error:  # a sheet whose XML is cut off or corrupt
+                raise reject("not_a_workbook", f"sheet {dataset.sheet}") from error
             results[dataset.key] = read_grid(grid, dataset, package, parts.get(dataset.sheet or ""))
         except Rejection as rejection:
             results[dataset.key] = rejection
@@ -239,6 +249,8 @@ def read_grid(
         for c in dataset.columns
     }
     kept = int(keep.sum())
+    if kept == 0:
+        raise reject("no_rows", f"sheet {dataset.sheet} row {first_row + start + span}")
     table = pa.table(out)
     table = (
         table.append_column("_source_row", pc.cast(pa.array(sheet_rows[keep]), pa.string()))

@@ -323,8 +323,8 @@ def test_rate_limit_honours_retry_after(
 def test_a_slow_answer_times_out_and_is_asked_again(
     api: ApiServer, store: Store, archive: Archive
 ) -> None:
-    api.set_faults([Fault("slow", "dla", at_request=2, delay=0.6)])
-    with make_client(timeout=0.2) as impatient:
+    api.set_faults([Fault("slow", "dla", at_request=2, delay=1.5)])
+    with make_client(timeout=0.5) as impatient:
         pull = _pull_dla(impatient, api, store, archive)
     _assert_dla_equals(pull, store.dla)
     assert pull.retries == 1
@@ -408,7 +408,7 @@ def test_ckan_success_false_every_time_is_an_api_error(
         (Fault("html_200", "dla", at_request=2, times=10), "HTML"),
         (Fault("truncated", "ckan", at_request=2, times=10), "invalid JSON"),
         (Fault("short_page", "dla", at_request=2, times=10), "short page"),
-        (Fault("slow", "dla", at_request=2, times=10, delay=0.6), "timed out"),
+        (Fault("slow", "dla", at_request=2, times=10, delay=1.5), "timed out"),
     ],
     ids=lambda value: value.kind if isinstance(value, Fault) else None,
 )
@@ -418,7 +418,7 @@ def test_exhausted_attempts_reject_the_pull(
     api.set_faults([fault])
     policy = RetryPolicy(max_attempts=3, initial_wait=0.01, max_wait=0.05)
     pull = _pull_dla if fault.endpoint == "dla" else _pull_ckan
-    with make_client(timeout=0.25) as http, pytest.raises(Rejection) as caught:
+    with make_client(timeout=0.5) as http, pytest.raises(Rejection) as caught:
         pull(http, api, store, archive, policy=policy)
     rejection = caught.value
     assert rejection.code == "api_unavailable"

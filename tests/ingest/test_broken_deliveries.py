@@ -215,8 +215,6 @@ def _(landed: Landed) -> None:
 # The header, then only blank lines: still no data rows.
 @case(
     "header_then_blank_lines",
-    xfail="ingested with 0 rows (2 blank rows skipped) instead of rejected no_rows: "
-    "read_delimited only raises no_rows when nothing was skipped either",
 )
 def _(landed: Landed) -> None:
     rejected(landed, f"{VP}/header_then_blank_lines.csv", "no_rows", where="line 2")
@@ -506,9 +504,6 @@ def _(landed: Landed) -> None:
 # Classic Mac line endings (CR only), as "CSV (Macintosh)" exports write them.
 @case(
     "cr_line_endings",
-    xfail="crashes the run: read_delimited splits on \\n only, so the whole file is the header "
-    "line and csv.reader raises _csv.Error 'new-line character seen in unquoted field'",
-    stops_the_run=True,
 )
 def _(landed: Landed) -> None:
     name = f"{VP}/cr_line_endings.csv"
@@ -751,8 +746,6 @@ def _doctype_after_4k(landing: Path) -> None:
 @case(
     "xlsx_doctype_after_4k",
     build=_doctype_after_4k,
-    xfail="ingested: check_package only looks for <!DOCTYPE/<!ENTITY in each part's first "
-    "4096 bytes, and sheet parts are then parsed by calamine, not defusedxml",
 )
 def _(landed: Landed) -> None:
     both_rejected(
@@ -814,8 +807,6 @@ def _openpyxl_formula(landing: Path) -> None:
 @case(
     "xlsx_formula_empty_v",
     build=_openpyxl_formula,
-    xfail="budget is NULL but _flags is not set: _FORMULA_WITHOUT_VALUE only matches a <c> "
-    "with no <v> at all, not an empty <v/> or <v></v>",
 )
 def _(landed: Landed) -> None:
     name = f"{CP}/xlsx_formula_empty_v.xlsx"
@@ -919,9 +910,6 @@ def _one_row_header_titles(landing: Path) -> None:
 @case(
     "xlsx_one_row_header_titles",
     build=_one_row_header_titles,
-    xfail="the title row above a one-row header is taken as the header's upper row: _find_header "
-    "keeps the first best score, and (row 2 + row 3) scores as high as row 3 alone, so notes say "
-    "header_rows=2, title_rows lose จังหวัดแพร่ and row 2 is skipped as header_row",
 )
 def _(landed: Landed) -> None:
     name = f"{CP}/xlsx_one_row_header_titles.xlsx"
@@ -941,11 +929,10 @@ def _header_only_workbook(landing: Path) -> None:
 @case(
     "xlsx_header_only",
     build=_header_only_workbook,
-    xfail="ingested with 0 rows instead of rejected no_rows: _read_sheet never raises no_rows",
 )
 def _(landed: Landed) -> None:
     name = f"{CP}/xlsx_header_only.xlsx"
-    rejected(landed, name, "no_rows", dataset=CP)
+    rejected(landed, name, "no_rows", dataset=CP, where="sheet แผนชุมชน row 5")
     ingested(landed, name, 2, dataset=CERT, skipped=1)
 
 
@@ -964,13 +951,12 @@ def _corrupt_sheet(landing: Path) -> None:
 @case(
     "xlsx_corrupt_sheet",
     build=_corrupt_sheet,
-    xfail="crashes the run: the calamine XML error raised while loading the sheet "
-    "(python_calamine.XmlError / _fastexcel.CalamineError) is not a Rejection, so it "
-    "propagates out of read_workbook and ingest_landing",
-    stops_the_run=True,
 )
 def _(landed: Landed) -> None:
-    both_rejected(landed, "xlsx_corrupt_sheet.xlsx", "not_a_workbook")
+    # The damaged sheet is refused with where it is (this workbook has no certification sheet).
+    name = f"{CP}/xlsx_corrupt_sheet.xlsx"
+    rejected(landed, name, "not_a_workbook", dataset=CP, where="sheet แผนชุมชน")
+    rejected(landed, name, "sheet_missing", dataset=CERT)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1067,11 +1053,6 @@ def test_one_bad_delivery_does_not_stop_the_others(
     assert statuses["ingested"] >= 15 and statuses["rejected"] >= 28
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a delivery that crashes its reader (cr_line_endings, xlsx_corrupt_sheet) aborts "
-    "ingest_landing for every other file",
-)
 def test_no_delivery_stops_the_others(land: Callable[[list[Case], int], Landed]) -> None:
     landed = land(CASES, 2)
     good = landed.delivery(f"{VP}/village_plans_2569_54.csv")
