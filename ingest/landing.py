@@ -30,6 +30,7 @@ from ingest.workbook import read_workbook
 
 log = logging.getLogger(__name__)
 IN_FLIGHT = (".partial", ".tmp", ".crdownload")
+READ_AHEAD = 2  # deliveries read ahead of the writer, per worker
 
 
 @dataclass(frozen=True)
@@ -137,80 +138,100 @@ def ingest_landing(
         return report
     readers = _Readers(settings.workers)
     reading: list[tuple[Found, str, int, Future[list[tuple[str, Parsed | Rejection]]]]] = []
-    pending: set[tuple[str, str]] = set()
+    first_seen: set[tuple[str, str]] = set()
     later_duplicates: list[tuple[Found, str, str, int]] = []
-    for found in discover(landing):
-        if datasets is not None and found.dataset not in datasets:
-            continue
-        dataset = found.dataset or "unknown"
-        if found.problem or found.dataset is None:
-            problem = found.problem or reject("unknown_dataset")
-            _reject_unread(con, found, problem, archive, settings, report)
-            continue
-        size = found.path.stat().st_size
-        if size > settings.max_delivery_bytes:
-            _reject_unread(
-                con,
-                found,
-                reject("too_large", size=size, limit=settings.max_delivery_bytes),
-                archive,
-                settings,
-                report,
-            )
-            continue
-        sha256, size = _sha_of(con, found, archive)
-        if store.known(con, dataset, sha256):
-            first = con.execute(
-                "select original_name from raw.deliveries where delivery_id = ?",
-                [store.delivery_id(dataset, sha256)],
-            ).fetchall()[0][0]
-            already = con.execute(
-                "select 1 from raw.deliveries where duplicate_of = ? and original_name = ?",
-                [store.delivery_id(dataset, sha256), found.name],
-            ).fetchall()
-            if first != found.name and not already:
-                store.record(
-                    con,
-                    dataset=dataset,
-                    origin="file",
-                    original_name=found.name,
-                    sha256=sha256,
-                    size_bytes=size,
-                    duplicate_of=store.delivery_id(dataset, sha256),
-                )
-                report.duplicates += 1
-            else:
-                report.unchanged += 1
-            continue
-        if (dataset, sha256) in pending:
-            later_duplicates.append((found, dataset, sha256, size))
-            continue
-        pending.add((dataset, sha256))
-        job = (
-            dataset,
-            str(archive.path(sha256)),
-            settings.max_unzipped_bytes,
-            settings.max_zip_ratio,
-        )
-        reading.append((found, sha256, size, readers.submit(job)))
     try:
-        for found, sha256, size, future in reading:
-            _record_read(found, sha256, size, future.result(), con, report)
+        for found in discover(landing):
+            if datasets is not None and found.dataset not in datasets:
+                continue
+            if found.problem or found.dataset is None:
+                _reject_unread(
+                    con, found, found.problem or reject("unknown_dataset"), archive, report
+                )
+                continue
+            size = found.path.stat().st_size
+            if size > settings.max_delivery_bytes:
+                too_large = reject("too_large", size=size, limit=settings.max_delivery_bytes)
+                _reject_unread(con, found, too_large, archive, report)
+                continue
+            sha256, size = _sha_of(con, found, archive)
+            if _seen_before(con, found, found.dataset, sha256, size, report):
+                continue
+            if (found.dataset, sha256) in first_seen:
+                later_duplicates.append((found, found.dataset, sha256, size))
+                continue
+            first_seen.add((found.dataset, sha256))
+            job = (
+                found.dataset,
+                str(archive.path(sha256)),
+                settings.max_unzipped_bytes,
+                settings.max_zip_ratio,
+            )
+            reading.append((found, sha256, size, readers.submit(job)))
+            # Bounded read-ahead: parsed deliveries wait in memory until this process writes them.
+            while len(reading) > READ_AHEAD * max(1, settings.workers):
+                _record_read(*_done(reading.pop(0)), con, report)
+        while reading:
+            _record_read(*_done(reading.pop(0)), con, report)
     finally:
         readers.close()
-        # The same bytes twice in one run: the first is read, the others recorded as duplicates.
-        for found, dataset, sha256, size in later_duplicates:
-            store.record(
-                con,
-                dataset=dataset,
-                origin="file",
-                original_name=found.name,
-                sha256=sha256,
-                size_bytes=size,
-                duplicate_of=store.delivery_id(dataset, sha256),
-            )
-            report.duplicates += 1
+    # The same bytes twice in one run: the first is read, the others are duplicates of it.
+    for found, dataset, sha256, size in later_duplicates:
+        _record_duplicate(con, found, dataset, sha256, size, report)
     return report
+
+
+def _done(
+    item: tuple[Found, str, int, Future[list[tuple[str, Parsed | Rejection]]]],
+) -> tuple[Found, str, int, list[tuple[str, Parsed | Rejection]]]:
+    found, sha256, size, future = item
+    return found, sha256, size, future.result()
+
+
+def _record_duplicate(
+    con: duckdb.DuckDBPyConnection,
+    found: Found,
+    dataset: str,
+    sha256: str,
+    size: int,
+    report: LandingReport,
+) -> None:
+    store.record(
+        con,
+        dataset=dataset,
+        origin="file",
+        original_name=found.name,
+        sha256=sha256,
+        size_bytes=size,
+        duplicate_of=store.delivery_id(dataset, sha256),
+    )
+    report.duplicates += 1
+
+
+def _seen_before(
+    con: duckdb.DuckDBPyConnection,
+    found: Found,
+    dataset: str,
+    sha256: str,
+    size: int,
+    report: LandingReport,
+) -> bool:
+    """Bytes already read for this dataset: nothing to do, or a duplicate under a new name."""
+    if not store.known(con, dataset, sha256):
+        return False
+    first = store.delivery_id(dataset, sha256)
+    original = con.execute(
+        "select original_name from raw.deliveries where delivery_id = ?", [first]
+    ).fetchall()
+    recorded = con.execute(
+        "select 1 from raw.deliveries where duplicate_of = ? and original_name = ?",
+        [first, found.name],
+    ).fetchall()
+    if original[0][0] != found.name and not recorded:
+        _record_duplicate(con, found, dataset, sha256, size, report)
+    else:
+        report.unchanged += 1
+    return True
 
 
 class _Readers:
@@ -276,7 +297,6 @@ def _reject_unread(
     found: Found,
     problem: Rejection,
     archive: Archive,
-    settings: Settings,
     report: LandingReport,
 ) -> None:
     """Reject a delivery before reading it; it is still archived (unless it is not a regular file)."""

@@ -126,8 +126,16 @@ def run_benchmark(stage: str, scale: str, scratch: Path) -> list[dict[str, objec
     ]
     if stage == "simulate":
         return [_report(stage, scale, simulate, measure(simulate))]
+    if stage == "readers":
+        if not (scratch / "landing").exists():
+            subprocess.run(simulate, check=True)
+        largest = max(
+            (scratch / "landing" / "cdd" / "community_plans").glob("*.xlsx"),
+            key=lambda p: p.stat().st_size,
+        )
+        return [compare_workbook_readers(largest)]
     if stage != "ingest":
-        raise SystemExit(f"muban bench {stage}: unknown stage (simulate | ingest)")
+        raise SystemExit(f"muban bench {stage}: unknown stage (simulate | ingest | readers)")
     if not (scratch / "simulated_api" / "manifest.json").exists():
         subprocess.run(simulate, check=True)  # the data to ingest; not part of the measure
     shutil.rmtree(scratch / "warehouse", ignore_errors=True)
@@ -164,3 +172,35 @@ def run_benchmark(stage: str, scale: str, scratch: Path) -> list[dict[str, objec
         server.terminate()
         server.wait(30)
     return [first, again]
+
+
+def compare_workbook_readers(workbook: Path, sheet: str = "แผนชุมชน") -> dict[str, object]:
+    """Seconds to get every cell of the plan sheet into Python/Arrow, per reader (the choice
+    the README reports: fastexcel, i.e. calamine straight into Arrow)."""
+    import fastexcel
+    import openpyxl
+    from python_calamine import CalamineWorkbook
+
+    def timed(read: object) -> float:
+        start = time.perf_counter()
+        read()  # type: ignore[operator]
+        return round(time.perf_counter() - start, 2)
+
+    def with_openpyxl() -> int:
+        book = openpyxl.load_workbook(workbook, read_only=True, data_only=True)
+        return sum(1 for _ in book[sheet].iter_rows(values_only=True))
+
+    def with_calamine() -> int:
+        return len(CalamineWorkbook.from_path(str(workbook)).get_sheet_by_name(sheet).to_python())
+
+    def with_fastexcel() -> int:
+        book = fastexcel.read_excel(str(workbook))
+        return book.load_sheet_by_name(sheet, header_row=None, dtypes="string").to_arrow().num_rows
+
+    return {
+        "workbook": str(workbook),
+        "rows": with_fastexcel(),
+        "openpyxl_read_only_seconds": timed(with_openpyxl),
+        "python_calamine_seconds": timed(with_calamine),
+        "fastexcel_arrow_seconds": timed(with_fastexcel),
+    }
