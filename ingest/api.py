@@ -11,12 +11,13 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
 import duckdb
+import httpx
 import pyarrow as pa
 
 from ingest import store
 from ingest.archive import Archive
 from ingest.datasets import DATASETS
-from ingest.http import ApiPull, make_client
+from ingest.http import ApiPull, RetryPolicy, make_client
 from ingest.parsed import Parsed
 from ingest.reasons import Rejection
 from ingest.settings import Settings
@@ -84,6 +85,14 @@ def _record_failure(
     return f"rejected: {rejection.code}"
 
 
+def retry_policy(settings: Settings) -> RetryPolicy:
+    return RetryPolicy(
+        max_attempts=settings.http_max_attempts,
+        initial_wait=settings.http_initial_wait_seconds,
+        max_wait=settings.http_max_wait_seconds,
+    )
+
+
 def _endpoint(base_url: str, path: str) -> str:
     return base_url.rstrip("/") + path
 
@@ -101,22 +110,65 @@ def pull_plan_projects_since(settings: Settings, since: str | None) -> ApiPull |
                 settings.dla_period,
                 Archive(settings.archive_dir),
                 updated_since=since,
+                policy=retry_policy(settings),
             )
         except Rejection as rejection:
             return rejection
 
 
-def pull_household_needs_now(settings: Settings) -> ApiPull | Rejection:
+def last_pull_pages(con: duckdb.DuckDBPyConnection, dataset: str) -> list[tuple[str, str]]:
+    """(url, sha256) of the pages of the dataset's latest ingested API pull."""
+    return [
+        (url, sha)
+        for url, sha in con.execute(
+            """
+            select p.url, p.sha256 from raw.api_pages p
+            where p.delivery_id = (
+                select delivery_id from raw.deliveries
+                where dataset = ? and status = 'ingested' and origin = 'api'
+                order by received_at desc limit 1
+            )
+            order by p.page
+            """,
+            [dataset],
+        ).fetchall()
+    ]
+
+
+def _same_pages(client: httpx.Client, pages: list[tuple[str, str]]) -> bool:
+    """Whether every page of the last pull comes back byte for byte: then nothing changed and
+    nothing needs parsing. Any doubt (an error, a different byte) means a full pull."""
+    if not pages:
+        return False
+    for url, sha in pages:
+        try:
+            response = client.get(url)
+        except httpx.HTTPError:
+            return False
+        if response.status_code != 200 or hashlib.sha256(response.content).hexdigest() != sha:
+            return False
+    return True
+
+
+UNCHANGED = "unchanged since the last pull"
+
+
+def pull_household_needs_now(
+    settings: Settings, previous: list[tuple[str, str]]
+) -> ApiPull | Rejection | str:
     from ingest.opsmoi.household_needs import pull_household_needs
 
     assert settings.ckan_base_url
     with make_client(timeout=settings.http_timeout_seconds) as client:
+        if _same_pages(client, previous):
+            return UNCHANGED
         try:
             return pull_household_needs(
                 client,
                 settings.ckan_base_url,
                 settings.ckan_resource_id,
                 Archive(settings.archive_dir),
+                policy=retry_policy(settings),
             )
         except Rejection as rejection:
             return rejection
@@ -160,15 +212,17 @@ def record_plan_projects(
 
 
 def record_household_needs(
-    settings: Settings, con: duckdb.DuckDBPyConnection, pulled: ApiPull | Rejection
+    settings: Settings, con: duckdb.DuckDBPyConnection, pulled: ApiPull | Rejection | str
 ) -> str:
     assert settings.ckan_base_url
+    if isinstance(pulled, str):
+        return pulled
     if isinstance(pulled, Rejection):
         endpoint = _endpoint(settings.ckan_base_url, "/api/3/action/datastore_search")
         return _record_failure(con, HOUSEHOLD_NEEDS, endpoint, pulled)
     sha = _pull_sha(pulled)
     if store.known(con, HOUSEHOLD_NEEDS, sha):
-        return "unchanged since the last pull"
+        return UNCHANGED
     store.record(
         con,
         dataset=HOUSEHOLD_NEEDS,
@@ -203,7 +257,8 @@ def start_pulls(
             pending[PLAN_PROJECTS] = lambda: "not configured (MUBAN_DLA_BASE_URL)"
     if datasets is None or HOUSEHOLD_NEEDS in datasets:
         if settings.ckan_base_url:
-            needs = pool.submit(pull_household_needs_now, settings)
+            previous = last_pull_pages(con, HOUSEHOLD_NEEDS)
+            needs = pool.submit(pull_household_needs_now, settings, previous)
             pending[HOUSEHOLD_NEEDS] = lambda: record_household_needs(settings, con, needs.result())
         else:
             pending[HOUSEHOLD_NEEDS] = lambda: "not configured (MUBAN_CKAN_BASE_URL)"

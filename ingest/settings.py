@@ -27,6 +27,9 @@ class Settings:
     max_unzipped_bytes: int = 2 * 2**30  # a workbook's parts, uncompressed
     max_zip_ratio: int = 200  # uncompressed / compressed, per workbook part
     http_timeout_seconds: float = 30.0
+    http_max_attempts: int = 6  # per request, then the pull is rejected (api_unavailable)
+    http_initial_wait_seconds: float = 1.0  # backoff starts here, doubling, with jitter
+    http_max_wait_seconds: float = 30.0
     workers: int = 2
 
     @property
