@@ -57,6 +57,24 @@ assert all(len(t.cores) == N_VARIANTS for t in TEMPLATES)
 
 
 @dataclass(frozen=True)
+class Wording:
+    """How an agency words its plan titles (shares of each variant, per title)."""
+
+    p_prefix: float  # "โครงการ" in front
+    variant_weights: tuple[float, float, float]  # which of the template's three wordings
+    moo_style_weights: tuple[
+        float, float, float, float, float
+    ]  # none, หมู่ที่ n, ม.n, หมู่ n, village name
+
+
+WORDING = {
+    "dopa": Wording(0.4, (0.5, 0.3, 0.2), (0.5, 0.2, 0.15, 0.05, 0.1)),
+    "cdd": Wording(0.2, (0.4, 0.35, 0.25), (0.7, 0.1, 0.1, 0.05, 0.05)),
+    "dla": Wording(0.85, (0.6, 0.3, 0.1), (0.05, 0.55, 0.2, 0.05, 0.15)),
+}
+
+
+@dataclass(frozen=True)
 class Plans:
     units: pa.Table  # planning units: villages and communities
     projects: pa.Table  # real-world projects (the truth)
@@ -155,18 +173,15 @@ def word(
     detail: pa.Array,
     moo: pa.Array,
     unit_name: pa.Array,
-    *,
-    p_prefix: float,
-    variant_weights: tuple[float, float, float],
-    moo_style_weights: tuple[float, float, float, float, float],
+    wording: Wording,
 ) -> pa.Array:
     """One agency's wording of each project: with or without โครงการ, its own abbreviations,
     and its own way of naming the village (หมู่ที่ 3, ม.3, บ้าน…)."""
     n = len(template)
-    variant = rng.choice(N_VARIANTS, size=n, p=variant_weights)
+    variant = rng.choice(N_VARIANTS, size=n, p=wording.variant_weights)
     core = CORES.take(pa.array(template * N_VARIANTS + variant))
     prefix = where(
-        rng.random(n) < p_prefix, pa.array(np.full(n, "โครงการ")), pa.array(np.full(n, ""))
+        rng.random(n) < wording.p_prefix, pa.array(np.full(n, "โครงการ")), pa.array(np.full(n, ""))
     )
     # Lanes are also written ซ.3 and lengths ระยะทาง … ม.
     short_lane = rng.random(n) < 0.3
@@ -177,7 +192,7 @@ def word(
         detail,
     )
     moo_text = pc.cast(moo, pa.string())
-    style = rng.choice(5, size=n, p=moo_style_weights)
+    style = rng.choice(5, size=n, p=wording.moo_style_weights)
     suffix = pa.array(np.full(n, ""), pa.string())
     suffix = where(style == 1, join(" หมู่ที่ ", moo_text), suffix)
     suffix = where(style == 2, join(" ม.", moo_text), suffix)
@@ -283,44 +298,17 @@ def plan(
 
     dopa = records(
         in_dopa,
-        word(
-            rng,
-            template,
-            detail,
-            moo,
-            unit_names,
-            p_prefix=0.4,
-            variant_weights=(0.5, 0.3, 0.2),
-            moo_style_weights=(0.5, 0.2, 0.15, 0.05, 0.1),
-        ),
+        word(rng, template, detail, moo, unit_names, WORDING["dopa"]),
         budget,
     )
     cdd = records(
         in_cdd,
-        word(
-            rng,
-            template,
-            detail,
-            moo,
-            unit_names,
-            p_prefix=0.2,
-            variant_weights=(0.4, 0.35, 0.25),
-            moo_style_weights=(0.7, 0.1, 0.1, 0.05, 0.05),
-        ),
+        word(rng, template, detail, moo, unit_names, WORDING["cdd"]),
         _vary(rng, budget, 0.3, 0.1),
     )
     dla_village = records(
         in_dla,
-        word(
-            rng,
-            template,
-            detail,
-            moo,
-            unit_names,
-            p_prefix=0.85,
-            variant_weights=(0.6, 0.3, 0.1),
-            moo_style_weights=(0.05, 0.55, 0.2, 0.05, 0.15),
-        ),
+        word(rng, template, detail, moo, unit_names, WORDING["dla"]),
         _vary(rng, budget, 0.5, 0.12),
     )
     dla = _dla_records(
@@ -386,16 +374,7 @@ def _dla_records(
     names = units.column("name_th").take(pa.array(other_unit))
     detail = _details(rng, other_template, names)
     moo = units.column("moo").take(pa.array(other_unit))
-    other_title = word(
-        rng,
-        other_template,
-        detail,
-        moo,
-        names,
-        p_prefix=0.85,
-        variant_weights=(0.6, 0.3, 0.1),
-        moo_style_weights=(0.05, 0.55, 0.2, 0.05, 0.15),
-    )
+    other_title = word(rng, other_template, detail, moo, names, WORDING["dla"])
     other_ids = join(
         f"P{province_code}-D-", pc.utf8_lpad(pc.cast(pa.array(np.arange(m)), pa.string()), 7, "0")
     )

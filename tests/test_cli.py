@@ -24,7 +24,6 @@ def test_help_lists_every_command_of_the_contract() -> None:
 
 def test_commands_not_built_yet_say_so_and_fail() -> None:
     for args in (
-        ["run"],
         ["rollback"],
         ["score", "--truth", "x"],
         ["validate", "f.csv", "--dataset", "dla/laos"],
@@ -32,6 +31,16 @@ def test_commands_not_built_yet_say_so_and_fail() -> None:
         result = muban(*args)
         assert result.returncode == 2
         assert "not built yet" in result.stderr
+
+
+def test_run_ingests_a_landing_folder_and_reports_per_dataset(small, tmp_path) -> None:
+    result = muban("run", "--warehouse", str(tmp_path), "--landing", str(small.landing))
+    assert result.returncode == 0, result.stderr
+    assert "nightly run succeeded" in result.stdout
+    assert (
+        f"dopa/village_plans         ingested      1 deliveries {small.summary.rows['dopa/village_plans']:>10} rows"
+        in result.stdout
+    )
 
 
 def test_simulate_writes_deliveries_and_reports_counts(tmp_path) -> None:

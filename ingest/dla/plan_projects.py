@@ -16,6 +16,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ingest.archive import Archive
+from ingest.datasets import DATASETS
 from ingest.http import (
     ApiPull,
     Check,
@@ -43,22 +44,9 @@ PATH = "/api/v1/plan-projects"
 MAX_PER_PAGE = 500  # the API's limit
 MAX_RESTARTS = 3
 
-COLUMNS = (
-    "lao_code",
-    "period",
-    "edition",
-    "project_id",
-    "strategy",
-    "program",
-    "project_name",
-    "objective",
-    "target",
-    "budget",
-    "kpi",
-    "expected_result",
-    "responsible_unit",
-    "updated_at",
-)
+COLUMNS = tuple(
+    DATASETS["dla/plan_projects"].column_names
+)  # the agreed fields (ingest/datasets.py)
 LINEAGE = ("_source_row", "_page")
 
 

@@ -14,6 +14,7 @@ import httpx
 import pyarrow as pa
 
 from ingest.archive import Archive
+from ingest.datasets import DATASETS
 from ingest.http import (
     ApiPull,
     ApiReportedError,
@@ -40,14 +41,9 @@ PATH = "/api/3/action/datastore_search"
 DEFAULT_LIMIT = 32000  # CKAN's default cap: asking for more only gets capped
 MAX_RESTARTS = 1
 
-COLUMNS = (
-    "_id",
-    "village_code",
-    "survey_year",
-    "dimension",
-    "households_surveyed",
-    "households_in_need",
-)
+COLUMNS = tuple(
+    DATASETS["opsmoi/household_needs"].column_names
+)  # the agreed fields (ingest/datasets.py)
 LINEAGE = ("_source_row", "_page")
 
 
