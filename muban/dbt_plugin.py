@@ -23,7 +23,9 @@ def register(conn: Any) -> None:
     """`th_normalize(text)`: see muban.thai.normalise_text."""
     conn.create_function(
         "th_normalize",
-        lambda values: normalise_text(values if isinstance(values, pa.Array | pa.ChunkedArray) else pa.array(values)),
+        lambda values: normalise_text(
+            values if isinstance(values, pa.Array | pa.ChunkedArray) else pa.array(values)
+        ),
         ["VARCHAR"],
         "VARCHAR",
         type="arrow",

@@ -64,5 +64,7 @@ def run_nightly(
                 lines.append(
                     f"  step failed: {event.step_key}: {event.event_specific_data.error.message.strip()}"
                 )
-    lines.append("transform, checks, publish and agency reports are not built yet (issues 4-5).")
+    lines.append(
+        "dbt: staging built; reconciliation and marts (issue 4), checks, publish and reports (issue 5) to come."
+    )
     return Outcome(result.success, "\n".join(lines))

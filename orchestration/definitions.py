@@ -5,7 +5,8 @@ from __future__ import annotations
 import dagster as dg
 
 from muban import settings as process_settings
-from orchestration.assets import cdd, dla, dopa, opsmoi
+from orchestration.assets import cdd, dla, dopa, opsmoi, transform
+from orchestration.assets.raw import manifest_asset
 from orchestration.resources import MubanWarehouse
 
 process_settings.apply()
@@ -19,16 +20,18 @@ RAW_ASSETS = [
     opsmoi.household_needs,
 ]
 
+MANIFEST = manifest_asset([key for asset in RAW_ASSETS for key in asset.keys])
+
 nightly = dg.define_asset_job(
     "nightly",
     selection=dg.AssetSelection.all(),
-    description="Ingest every delivery (later: transform, check, publish, report).",
+    description="Ingest every delivery, then build the dbt project (later: check, publish, report).",
     executor_def=dg.in_process_executor,
 )
 
 defs = dg.Definitions(
-    assets=RAW_ASSETS,
-    resources={"muban": MubanWarehouse()},
+    assets=[*RAW_ASSETS, MANIFEST, transform.muban_dbt],
+    resources={"muban": MubanWarehouse(), "dbt": transform.dbt_resource},
     jobs=[nightly],
     schedules=[
         dg.ScheduleDefinition(

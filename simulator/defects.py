@@ -75,7 +75,16 @@ CATALOGUE: tuple[Defect, ...] = (
         0.15,
         "repaired",
     ),
-    Defect("dash_amount", "`-` typed for a zero amount", PLANS, "row", 0.02, 0.05, "repaired"),
+    # DLA writes `-` for every year without a budget already; a zero there is not a defect.
+    Defect(
+        "dash_amount",
+        "`-` typed for a zero amount",
+        ("dopa/village_plans", "cdd/community_plans"),
+        "row",
+        0.02,
+        0.05,
+        "repaired",
+    ),
     Defect(
         "place_prefix",
         "place names with prefixes (อ., อำเภอ, ต., ตำบล, ม., หมู่ที่, บ้าน, ชุมชน)",

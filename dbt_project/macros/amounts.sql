@@ -6,7 +6,7 @@
         when trim({{ column }}) = '-' then 0
         else try_cast(regexp_replace(
             regexp_replace({{ arabic_digits(column) }}, '(บาท|\.-)\s*$', ''),
-            '[,\s\u00a0]', '', 'g'
+            '[,\s\x{00a0}]', '', 'g'
         ) as decimal(18, 2))
     end
 {%- endmacro %}

@@ -79,3 +79,26 @@ def api_asset(dataset: str, group: str, description: str) -> dg.AssetsDefinition
         return dg.MaterializeResult(metadata={"outcome": outcome[dataset], **meta})
 
     return _asset
+
+
+def manifest_asset(upstream: list[dg.AssetKey]) -> dg.AssetsDefinition:
+    """`raw/deliveries`: the delivery manifest, complete once every raw asset has run."""
+
+    @dg.asset(
+        key=dg.AssetKey(["raw", "deliveries"]),
+        group_name="ingest",
+        kinds={"duckdb"},
+        deps=upstream,
+        description="The delivery manifest: every delivery, its status and reason.",
+        pool=WORK_DB_POOL,
+    )
+    def _asset(muban: MubanWarehouse) -> dg.MaterializeResult:
+        with muban.work_db() as con:
+            counts = con.execute(
+                "select status, count(*) from raw.deliveries group by status"
+            ).fetchall()
+        return dg.MaterializeResult(
+            metadata={f"deliveries {s}": dg.MetadataValue.int(n) for s, n in counts}
+        )
+
+    return _asset

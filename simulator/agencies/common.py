@@ -80,12 +80,13 @@ def amounts(
     rng: np.random.Generator,
     *,
     absurd_limit: int = 500_000_000,
+    dash: bool = True,
 ) -> tuple[pa.Array, np.ndarray, np.ndarray]:
     """Amount text with the plan-amount defects (formatting, `-`, negative, absurd, Thai digits),
     the signed value it stands for, and which rows must stay text (their look is the defect)."""
     n = len(baht)
     baht = baht.copy()
-    dash = injector.rows("dash_amount")
+    dash = injector.rows("dash_amount") if dash else np.zeros(n, bool)
     baht[dash] = 0
     absurd = injector.rows("absurd_budget", eligible=baht > 0)
     baht[absurd] = np.maximum(baht[absurd] * 1000, absurd_limit + 1000)

@@ -150,7 +150,7 @@ def plan_project_lines(
         (np.round(budget * rng.uniform(0.7, 1.3, m) / 1000) * 1000).astype(np.int64),
         budget,
     )
-    amount, _, _ = amounts(inj, budget, rng)
+    amount, _, _ = amounts(inj, budget, rng, dash=False)
     first_year = items.column("first_year").to_numpy()[versions]
     n_years = items.column("n_years").to_numpy()[versions]
     years = np.arange(period[0], period[1] + 1)

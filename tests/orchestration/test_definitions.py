@@ -3,32 +3,53 @@ nightly job materialised end to end on a small simulated delivery with the APIs 
 
 from __future__ import annotations
 
+import json
+import os
+from pathlib import Path
+
 import duckdb
 
 from muban.nightly import run_nightly
 from orchestration.definitions import defs
 from simulator.server import ApiServer
 
-EXPECTED_ASSETS = {
-    "raw/cdd/certification": "cdd",
-    "raw/cdd/community_plans": "cdd",
-    "raw/dla/laos": "dla",
-    "raw/dla/plan_projects": "dla",
-    "raw/dopa/village_plans": "dopa",
-    "raw/dopa/villages": "dopa",
-    "raw/opsmoi/household_needs": "opsmoi",
-}
+SNAPSHOT = Path(__file__).with_name("asset_graph.snapshot.json")
 
 
-def test_asset_graph_snapshot() -> None:
+def graph_snapshot() -> dict[str, dict[str, object]]:
     graph = defs.resolve_asset_graph()
-    groups = {key.to_user_string(): graph.get(key).group_name for key in graph.get_all_asset_keys()}
-    assert groups == EXPECTED_ASSETS
+    return {
+        key.to_user_string(): {
+            "group": graph.get(key).group_name,
+            "deps": sorted(parent.to_user_string() for parent in graph.get(key).parent_keys),
+            "pools": sorted(graph.get(key).pools or []),
+        }
+        for key in sorted(graph.get_all_asset_keys(), key=lambda k: k.to_user_string())
+        if graph.get(key).is_materializable
+    }
+
+
+def test_asset_graph_matches_the_reviewed_snapshot() -> None:
+    """Every asset key, dependency, group and pool; regenerate with MUBAN_UPDATE_SNAPSHOTS=1
+    and review the diff like code."""
+    current = graph_snapshot()
+    if os.environ.get("MUBAN_UPDATE_SNAPSHOTS"):
+        SNAPSHOT.write_text(
+            json.dumps(current, ensure_ascii=False, indent=1) + "\n", encoding="utf-8"
+        )
+    assert current == json.loads(SNAPSHOT.read_text(encoding="utf-8"))
+
+
+def test_jobs_schedules_and_the_single_writer() -> None:
+    graph = defs.resolve_asset_graph()
     assert {j.name for j in defs.resolve_all_job_defs()} >= {"nightly"}
     schedule = defs.resolve_schedule_def("nightly_schedule")
     assert (schedule.cron_schedule, schedule.execution_timezone) == ("0 1 * * *", "Asia/Bangkok")
     # DuckDB has one writer: every asset that writes the work database is in the pool of 1.
-    assert all(set(graph.get(key).pools) == {"work_db"} for key in graph.get_all_asset_keys())
+    materializable = [k for k in graph.get_all_asset_keys() if graph.get(k).is_materializable]
+    assert all(set(graph.get(key).pools) == {"work_db"} for key in materializable)
+    groups = {graph.get(k).group_name for k in materializable}
+    assert {"dopa", "cdd", "dla", "opsmoi", "ingest", "reference"} <= groups
 
 
 def test_nightly_job_ingests_files_and_apis(small, tmp_path) -> None:

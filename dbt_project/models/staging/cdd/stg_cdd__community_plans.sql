@@ -1,0 +1,196 @@
+-- CDD community plans (sources.md §2a, sheet แผนชุมชน), one row per delivered worksheet data row:
+-- typed and normalised, with what was repaired and why a row must be quarantined. No row is
+-- dropped here (title, blank and subtotal rows never reached raw), and villages and dimensions
+-- are resolved later (intermediate): CDD names its village by district, subdistrict, number and name.
+-- Same columns, names and types as stg_dopa__village_plans, so the two can be unioned.
+with
+
+source as (
+    select * from {{ source('cdd', 'community_plans') }}
+),
+
+deliveries as (
+    select
+        delivery_id,
+        agency,
+        dataset,
+        received_at,
+        province_code,
+        fiscal_year,
+        -- the title row names the province (จังหวัดแพร่); the file name gives only its code
+        {{ cdd_province_name(cdd_province_title('notes')) }} as province_name
+    from {{ source('raw', 'deliveries') }}
+    where status = 'ingested'
+),
+
+-- th_normalize is Python (about 0.1 ms a value) and DuckDB calls it per 2,048-row chunk: hand it
+-- each distinct text once, in a materialized CTE (else each join below would run it again)
+texts as (
+    select district_name as delivered from source
+    union
+    select subdistrict_name from source
+    union
+    select village_name from source
+    union
+    select project_name from source
+    union
+    select category from source
+    union
+    select requested_from from source
+),
+
+normalised_texts as materialized (
+    select
+        delivered,
+        {{ normalised('delivered') }} as normalised
+    from texts
+    where delivered is not null
+),
+
+parsed as (
+    select
+        -- lineage
+        source._delivery_id as delivery_id,
+        deliveries.agency,
+        deliveries.dataset,
+        source._source_file as source_file,
+        source._source_row as source_row,
+        cast(source._source_line as integer) as source_line,
+        deliveries.received_at,
+        deliveries.fiscal_year as delivery_fiscal_year,
+        deliveries.province_code,
+        deliveries.province_name,
+        source._problem as problem,
+        source._flags as flags,
+        -- place
+        source.moo as moo_delivered,
+        {{ plan_moo('source.moo') }} as moo,
+        source.village_name as village_name_delivered,
+        village_text.normalised as village_name,
+        source.subdistrict_name as subdistrict_name_delivered,
+        subdistrict_text.normalised as subdistrict_normalised,
+        source.district_name as district_name_delivered,
+        district_text.normalised as district_normalised,
+        -- project
+        source.seq as seq_delivered,
+        {{ plan_whole_number('source.seq') }} as seq,
+        source.project_name as title_delivered,
+        title_text.normalised as title,
+        source.category as category_delivered,
+        category_text.normalised as category,
+        source.implementation as implementation_delivered,
+        {{ plan_implementation('source.implementation') }} as implementation,
+        requested_text.normalised as requested_from,
+        -- measures
+        source.budget as budget_delivered,
+        {{ baht('source.budget') }} as budget_thb,
+        {{ is_readable_amount('source.budget') }} as is_readable_budget,
+        source.year as fiscal_year_delivered,
+        {{ be_year('source.year') }} as fiscal_year,
+        -- a re-export repeats a row cell for cell: the first copy stands
+        row_number() over (
+            partition by
+                source._delivery_id, source.seq, source.district_name, source.subdistrict_name,
+                source.moo, source.village_name, source.project_name, source.implementation,
+                source.category, source.budget, source.year, source.requested_from
+            order by try_cast(source._source_row as bigint), source._source_row
+        ) as copy_number
+    from source
+    inner join deliveries on source._delivery_id = deliveries.delivery_id
+    left join normalised_texts as district_text on source.district_name = district_text.delivered
+    left join normalised_texts as subdistrict_text on source.subdistrict_name = subdistrict_text.delivered
+    left join normalised_texts as village_text on source.village_name = village_text.delivered
+    left join normalised_texts as title_text on source.project_name = title_text.delivered
+    left join normalised_texts as category_text on source.category = category_text.delivered
+    left join normalised_texts as requested_text on source.requested_from = requested_text.delivered
+),
+
+flagged as (
+    select
+        *,
+        -- one delivery holds a source row once: stable across rebuilds of the same delivery
+        md5(delivery_id || '|' || source_row) as plan_record_key,
+        {{ plan_codes([
+            ('thai_digits', has_thai_digits(
+                "concat(seq_delivered, moo_delivered, budget_delivered, fiscal_year_delivered)"
+            )),
+            ('ce_year', is_ce_year('fiscal_year_delivered')),
+            ('place_prefix', cdd_has_place_prefix('district_normalised', 'subdistrict_normalised', 'moo_delivered')),
+            ('amount_formatting', "is_readable_budget and " ~ plan_is_formatted_amount('budget_delivered')),
+            ('dash_amount', "trim(coalesce(budget_delivered, '')) = '-'"),
+            ('stray_space', plan_has_stray_space([
+                'title_delivered', 'village_name_delivered', 'subdistrict_name_delivered', 'district_name_delivered'
+            ])),
+            ('zero_width_space', has_zero_width(
+                "concat(title_delivered, village_name_delivered, subdistrict_name_delivered, district_name_delivered)"
+            )),
+        ]) }} as repairs,
+        -- e.g. a budget formula without a cached value: the budget is unknown, not zero
+        {{ plan_flag_codes('flags') }} as warnings,
+        -- a row that could not be split into its columns has nothing else worth judging
+        case
+            when problem is not null then ['malformed_row']
+            else {{ plan_codes([
+                ('missing_title', 'title is null'),
+                ('unparseable_amount', 'not is_readable_budget'),
+                ('negative_budget', 'budget_thb < 0'),
+                ('absurd_budget', 'abs(budget_thb) > 500000000'),
+                ('bad_fiscal_year', 'fiscal_year is null or fiscal_year not between 2500 and 2700 '
+                    ~ 'or abs(fiscal_year - delivery_fiscal_year) > 5'),
+                ('duplicate_row', 'copy_number > 1'),
+            ]) }}
+        end as reasons
+    from parsed
+),
+
+final as (
+    select
+        -- lineage
+        plan_record_key,
+        delivery_id,
+        agency,
+        dataset,
+        source_file,
+        source_row,
+        source_line,
+        received_at,
+        delivery_fiscal_year,
+        province_code,
+        -- place, as delivered and normalised (CDD has no village code)
+        cast(null as varchar) as village_code_delivered,
+        cast(null as varchar) as village_code,
+        moo_delivered,
+        moo,
+        village_name_delivered,
+        village_name,
+        {{ cdd_village_name_key('village_name') }} as village_name_key,
+        subdistrict_name_delivered,
+        {{ cdd_subdistrict_name('subdistrict_normalised') }} as subdistrict_name,
+        district_name_delivered,
+        {{ cdd_district_name('district_normalised') }} as district_name,
+        province_name,
+        -- project attributes
+        seq,
+        title_delivered,
+        title,
+        category_delivered,
+        category,
+        implementation_delivered,
+        implementation,
+        cast(null as date) as assembly_on,
+        cast(null as varchar) as funding_source,
+        cast(null as varchar) as responsible,
+        requested_from,
+        -- measures
+        budget_delivered,
+        budget_thb,
+        fiscal_year_delivered,
+        fiscal_year,
+        -- quality
+        repairs,
+        warnings,
+        reasons
+    from flagged
+)
+
+select * from final

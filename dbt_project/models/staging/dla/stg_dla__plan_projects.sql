@@ -1,0 +1,179 @@
+-- DLA local development plans (form ผ.02): one row per delivered record (project × edition, per
+-- pull), typed and normalised. Every edition stays; `is_latest_edition` marks, per project, the
+-- record that replaces the others. The budget stays the delivered JSON text here:
+-- stg_dla__plan_project_years explodes it into fiscal years, stg_dla__plan_targets parses the target.
+with
+
+source as (
+    select * from {{ source('dla', 'plan_projects') }}
+),
+
+deliveries as (
+    select
+        delivery_id,
+        received_at
+    from {{ source('raw', 'deliveries') }}
+    where status = 'ingested' and dataset = 'dla/plan_projects'
+),
+
+-- th_normalize runs Python once per distinct text (pythainlp's normalize is the cost: editions
+-- repeat titles, and programs, strategies and the like repeat everywhere), then is looked up
+texts as (
+    select edition as delivered from source
+    union
+    select strategy from source
+    union
+    select program from source
+    union
+    select project_name from source
+    union
+    select objective from source
+    union
+    select target from source
+    union
+    select kpi from source
+    union
+    select expected_result from source
+    union
+    select responsible_unit from source
+),
+
+normalised_texts as materialized (
+    select
+        delivered,
+        {{ normalised('delivered') }} as normalised
+    from texts
+    where delivered is not null
+),
+
+typed as (
+    select
+        -- lineage
+        source._delivery_id as delivery_id,
+        source._source_file as source_file,
+        source._source_row as source_row,
+        deliveries.received_at,
+        -- ids
+        {{ code_text('source.lao_code') }} as lao_code,
+        nullif(trim(source.project_id), '') as project_id,
+        nullif(regexp_replace({{ arabic_digits('source.period') }}, '\s+', '', 'g'), '') as period,
+        -- edition
+        source.edition as edition_delivered,
+        {{ dla_edition_kind('edition_text.normalised') }} as edition_kind,
+        {{ dla_edition_number('source.edition') }} as edition_number,
+        -- attributes: as delivered, and normalised (program and target are the API's field names,
+        -- though the linter knows them as keywords)
+        source.strategy as strategy_delivered,
+        strategy_text.normalised as strategy,
+        program_text.normalised as program,  -- noqa: RF04
+        source.project_name as title_delivered,
+        title_text.normalised as title,
+        objective_text.normalised as objective,
+        source.target as target_delivered,
+        target_text.normalised as target,  -- noqa: RF04
+        kpi_text.normalised as kpi,
+        result_text.normalised as expected_result,
+        unit_text.normalised as responsible_unit,
+        try_cast(source.updated_at as timestamptz) as updated_at,
+        -- measures: the five-year budget object, as delivered
+        source.budget as budget_delivered,
+        -- what was wrong with the record as delivered
+        source._problem as problem,
+        -- the budget must be a JSON object from year to amount (what stg_dla__plan_project_years reads)
+        try_cast(try_cast(source.budget as json) as map(varchar, json)) is not null as budget_is_object,  -- noqa: LT01
+        {{ has_thai_digits('source.project_name') }}
+        or {{ has_thai_digits('source.target') }}
+        or {{ has_thai_digits('source.budget') }}
+        or {{ has_thai_digits('source.edition') }}
+        or {{ has_thai_digits('source.lao_code') }}
+        or {{ has_thai_digits('source.period') }} as had_thai_digits,
+        {{ has_stray_space('source.project_name') }}
+        or {{ has_stray_space('source.target') }}
+        or {{ has_stray_space('source.strategy') }} as had_stray_space,
+        {{ has_zero_width('source.project_name') }}
+        or {{ has_zero_width('source.target') }}
+        or {{ has_zero_width('source.strategy') }} as had_zero_width,
+        {{ code_was_float('source.lao_code') }} as code_was_float
+    from source
+    inner join deliveries on source._delivery_id = deliveries.delivery_id
+    left join normalised_texts as edition_text on source.edition = edition_text.delivered
+    left join normalised_texts as strategy_text on source.strategy = strategy_text.delivered
+    left join normalised_texts as program_text on source.program = program_text.delivered
+    left join normalised_texts as title_text on source.project_name = title_text.delivered
+    left join normalised_texts as objective_text on source.objective = objective_text.delivered
+    left join normalised_texts as target_text on source.target = target_text.delivered
+    left join normalised_texts as kpi_text on source.kpi = kpi_text.delivered
+    left join normalised_texts as result_text on source.expected_result = result_text.delivered
+    left join normalised_texts as unit_text on source.responsible_unit = unit_text.delivered
+),
+
+ranked as (
+    select
+        *,
+        -- per project, the record that replaces the others: the latest updated_at; on a tie the
+        -- later edition (correction > change > addition > first, then ครั้งที่ n), then the later pull
+        row_number() over (
+            partition by coalesce(project_id, delivery_id || '|' || source_row)
+            order by
+                updated_at desc nulls last,
+                {{ dla_edition_rank('edition_kind') }} desc nulls last,
+                edition_number desc nulls last,
+                received_at desc,
+                delivery_id desc
+        ) = 1 as is_latest_edition
+    from typed
+),
+
+flagged as (
+    select
+        -- lineage
+        delivery_id,
+        source_file,
+        source_row,
+        received_at,
+        -- ids
+        lao_code,
+        project_id,
+        period,
+        -- edition
+        edition_delivered,
+        edition_kind,
+        edition_number,
+        is_latest_edition,
+        updated_at,
+        -- attributes
+        strategy_delivered,
+        strategy,
+        program,
+        title_delivered,
+        title,
+        objective,
+        target_delivered,
+        target,
+        kpi,
+        expected_result,
+        responsible_unit,
+        -- measures (see stg_dla__plan_project_years)
+        budget_delivered,
+        -- what staging repaired, and why the record cannot be published (quarantine_reasons)
+        list_filter(
+            [
+                case when had_thai_digits then 'thai_digits' end,
+                case when had_stray_space then 'stray_space' end,
+                case when had_zero_width then 'zero_width_space' end,
+                case when code_was_float then 'code_as_float' end
+            ],
+            lambda repair: repair is not null
+        ) as repairs,
+        list_filter(
+            [
+                case when problem is not null then 'malformed_row' end,
+                case when coalesce(regexp_matches(title, '^[\s.\-]*$'), true) then 'missing_title' end,
+                case when not budget_is_object then 'unparseable_amount' end
+            ],
+            lambda reason: reason is not null
+        ) as reasons
+    from ranked
+)
+
+select * from flagged

@@ -1,0 +1,195 @@
+-- DOPA village development plans (sources.md §1b), one row per delivered CSV record: typed and
+-- normalised, with what was repaired and why a row must be quarantined. No row is dropped here,
+-- and villages and dimensions are resolved later (intermediate), not here.
+-- Same columns, names and types as stg_cdd__community_plans, so the two can be unioned.
+with
+
+source as (
+    select * from {{ source('dopa', 'village_plans') }}
+),
+
+deliveries as (
+    select
+        delivery_id,
+        agency,
+        dataset,
+        received_at,
+        province_code,
+        fiscal_year
+    from {{ source('raw', 'deliveries') }}
+    where status = 'ingested'
+),
+
+-- th_normalize is Python (about 0.1 ms a value) and DuckDB calls it per 2,048-row chunk: hand it
+-- each distinct text once, in a materialized CTE (else each join below would run it again)
+texts as (
+    select project_name as delivered from source
+    union
+    select dimension_group from source
+    union
+    select funding_source from source
+    union
+    select responsible from source
+),
+
+normalised_texts as materialized (
+    select
+        delivered,
+        {{ normalised('delivered') }} as normalised
+    from texts
+    where delivered is not null
+),
+
+parsed as (
+    select
+        -- lineage
+        source._delivery_id as delivery_id,
+        deliveries.agency,
+        deliveries.dataset,
+        source._source_file as source_file,
+        source._source_row as source_row,
+        cast(source._source_line as integer) as source_line,
+        deliveries.received_at,
+        deliveries.fiscal_year as delivery_fiscal_year,
+        deliveries.province_code as delivery_province_code,
+        source._problem as problem,
+        source._flags as flags,
+        -- place
+        source.village_code as village_code_delivered,
+        {{ plan_village_code('source.village_code') }} as village_code,
+        -- project
+        source.seq as seq_delivered,
+        {{ plan_whole_number('source.seq') }} as seq,
+        source.project_name as title_delivered,
+        title_text.normalised as title,
+        source.dimension_group as category_delivered,
+        category_text.normalised as category_normalised,
+        source.implementation as implementation_delivered,
+        {{ plan_implementation('source.implementation') }} as implementation,
+        funding_text.normalised as funding_source,
+        responsible_text.normalised as responsible,
+        source.assembly_date as assembly_date_delivered,
+        {{ be_date('source.assembly_date') }} as assembly_on,
+        -- measures
+        source.budget as budget_delivered,
+        {{ baht('source.budget') }} as budget_thb,
+        {{ is_readable_amount('source.budget') }} as is_readable_budget,
+        source.fiscal_year as fiscal_year_delivered,
+        {{ be_year('source.fiscal_year') }} as fiscal_year
+    from source
+    inner join deliveries on source._delivery_id = deliveries.delivery_id
+    left join normalised_texts as title_text on source.project_name = title_text.delivered
+    left join normalised_texts as category_text on source.dimension_group = category_text.delivered
+    left join normalised_texts as funding_text on source.funding_source = funding_text.delivered
+    left join normalised_texts as responsible_text on source.responsible = responsible_text.delivered
+),
+
+-- a re-export repeats (village code, fiscal year, ลำดับ) in the same file: the first copy stands
+numbered as (
+    select
+        *,
+        case
+            when village_code is not null and fiscal_year is not null and seq is not null
+                then row_number() over (
+                    partition by delivery_id, village_code, fiscal_year, seq
+                    order by try_cast(source_row as bigint), source_row
+                )
+            else 1
+        end as copy_number
+    from parsed
+),
+
+flagged as (
+    select
+        *,
+        -- one delivery holds a source row once: stable across rebuilds of the same delivery
+        md5(delivery_id || '|' || source_row) as plan_record_key,
+        -- the code itself says the province; the file name is the fallback
+        coalesce(left(village_code, 2), delivery_province_code) as province_code,
+        -- the code ends with the village number (หมู่ที่)
+        cast(right(village_code, 2) as integer) as moo,
+        -- ด้าน is often left out; the dimension map lists the group with it
+        case
+            when starts_with(category_normalised, 'ด้าน') then category_normalised
+            else 'ด้าน' || category_normalised
+        end as category,
+        {{ plan_codes([
+            ('thai_digits', has_thai_digits(
+                "concat(village_code_delivered, fiscal_year_delivered, seq_delivered, budget_delivered, "
+                ~ "assembly_date_delivered)"
+            )),
+            ('ce_year', is_ce_year('fiscal_year_delivered')),
+            ('code_as_float', "coalesce(regexp_matches(trim(village_code_delivered), '\\.0+$'), false)"),
+            ('amount_formatting', "is_readable_budget and " ~ plan_is_formatted_amount('budget_delivered')),
+            ('dash_amount', "trim(coalesce(budget_delivered, '')) = '-'"),
+            ('stray_space', plan_has_stray_space(['title_delivered'])),
+            ('zero_width_space', has_zero_width('title_delivered')),
+        ]) }} as repairs,
+        {{ plan_flag_codes('flags') }} as warnings,
+        -- a row that could not be split into its columns has nothing else worth judging
+        case
+            when problem is not null then ['malformed_row']
+            else {{ plan_codes([
+                ('missing_title', 'title is null'),
+                ('unparseable_amount', 'not is_readable_budget'),
+                ('negative_budget', 'budget_thb < 0'),
+                ('absurd_budget', 'abs(budget_thb) > 500000000'),
+                ('bad_fiscal_year', 'fiscal_year is null or fiscal_year not between 2500 and 2700 '
+                    ~ 'or abs(fiscal_year - delivery_fiscal_year) > 5'),
+                ('duplicate_row', 'copy_number > 1'),
+            ]) }}
+        end as reasons
+    from numbered
+),
+
+final as (
+    select
+        -- lineage
+        plan_record_key,
+        delivery_id,
+        agency,
+        dataset,
+        source_file,
+        source_row,
+        source_line,
+        received_at,
+        delivery_fiscal_year,
+        province_code,
+        -- place, as delivered and normalised (DOPA names its village by code only)
+        village_code_delivered,
+        village_code,
+        cast(null as varchar) as moo_delivered,
+        moo,
+        cast(null as varchar) as village_name_delivered,
+        cast(null as varchar) as village_name,
+        cast(null as varchar) as village_name_key,
+        cast(null as varchar) as subdistrict_name_delivered,
+        cast(null as varchar) as subdistrict_name,
+        cast(null as varchar) as district_name_delivered,
+        cast(null as varchar) as district_name,
+        cast(null as varchar) as province_name,
+        -- project attributes
+        seq,
+        title_delivered,
+        title,
+        category_delivered,
+        category,
+        implementation_delivered,
+        implementation,
+        assembly_on,
+        funding_source,
+        responsible,
+        cast(null as varchar) as requested_from,
+        -- measures
+        budget_delivered,
+        budget_thb,
+        fiscal_year_delivered,
+        fiscal_year,
+        -- quality
+        repairs,
+        warnings,
+        reasons
+    from flagged
+)
+
+select * from final
