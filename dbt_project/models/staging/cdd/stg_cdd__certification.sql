@@ -31,24 +31,13 @@ workbook_titles as (
     group by sha256
 ),
 
--- th_normalize is Python (about 0.1 ms a value) and DuckDB calls it per 2,048-row chunk: hand it
--- each distinct text once, in a materialized CTE (else each join below would run it again)
-texts as (
-    select district_name as delivered from source
-    union
-    select subdistrict_name from source
-    union
-    select village_name from source
-    union
-    select level from source
-),
-
 normalised_texts as materialized (
-    select
-        delivered,
-        {{ normalised('delivered') }} as normalised
-    from texts
-    where delivered is not null
+    {{ normalised_text_lookup('source', [
+        'district_name',
+        'subdistrict_name',
+        'village_name',
+        'level',
+    ]) }}
 ),
 
 parsed as (

@@ -23,28 +23,15 @@ deliveries as (
     where status = 'ingested'
 ),
 
--- th_normalize is Python (about 0.1 ms a value) and DuckDB calls it per 2,048-row chunk: hand it
--- each distinct text once, in a materialized CTE (else each join below would run it again)
-texts as (
-    select district_name as delivered from source
-    union
-    select subdistrict_name from source
-    union
-    select village_name from source
-    union
-    select project_name from source
-    union
-    select category from source
-    union
-    select requested_from from source
-),
-
 normalised_texts as materialized (
-    select
-        delivered,
-        {{ normalised('delivered') }} as normalised
-    from texts
-    where delivered is not null
+    {{ normalised_text_lookup('source', [
+        'district_name',
+        'subdistrict_name',
+        'village_name',
+        'project_name',
+        'category',
+        'requested_from',
+    ]) }}
 ),
 
 parsed as (

@@ -16,34 +16,18 @@ deliveries as (
     where status = 'ingested' and dataset = 'dla/plan_projects'
 ),
 
--- th_normalize runs Python once per distinct text (pythainlp's normalize is the cost: editions
--- repeat titles, and programs, strategies and the like repeat everywhere), then is looked up
-texts as (
-    select edition as delivered from source
-    union
-    select strategy from source
-    union
-    select program from source
-    union
-    select project_name from source
-    union
-    select objective from source
-    union
-    select target from source
-    union
-    select kpi from source
-    union
-    select expected_result from source
-    union
-    select responsible_unit from source
-),
-
 normalised_texts as materialized (
-    select
-        delivered,
-        {{ normalised('delivered') }} as normalised
-    from texts
-    where delivered is not null
+    {{ normalised_text_lookup('source', [
+        'edition',
+        'strategy',
+        'program',
+        'project_name',
+        'objective',
+        'target',
+        'kpi',
+        'expected_result',
+        'responsible_unit',
+    ]) }}
 ),
 
 typed as (

@@ -20,24 +20,13 @@ deliveries as (
     where status = 'ingested'
 ),
 
--- th_normalize is Python (about 0.1 ms a value) and DuckDB calls it per 2,048-row chunk: hand it
--- each distinct text once, in a materialized CTE (else each join below would run it again)
-texts as (
-    select project_name as delivered from source
-    union
-    select dimension_group from source
-    union
-    select funding_source from source
-    union
-    select responsible from source
-),
-
 normalised_texts as materialized (
-    select
-        delivered,
-        {{ normalised('delivered') }} as normalised
-    from texts
-    where delivered is not null
+    {{ normalised_text_lookup('source', [
+        'project_name',
+        'dimension_group',
+        'funding_source',
+        'responsible',
+    ]) }}
 ),
 
 parsed as (
