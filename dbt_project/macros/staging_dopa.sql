@@ -77,3 +77,22 @@
         on codes.reason_code = known.reason_code
     where known.reason_code is null
 {% endtest %}
+
+{#- The quarantine reasons of a DOPA or CDD plan record, from the columns both plan models
+    compute (title, is_readable_budget, budget_thb, fiscal_year, delivery_fiscal_year,
+    copy_number, problem). A row that could not be split into its columns has nothing else
+    worth judging. -#}
+{% macro plan_record_reasons() -%}
+    case
+        when problem is not null then ['malformed_row']
+        else {{ plan_codes([
+            ('missing_title', 'title is null'),
+            ('unparseable_amount', 'not is_readable_budget'),
+            ('negative_budget', 'budget_thb < 0'),
+            ('absurd_budget', 'abs(budget_thb) > 500000000'),
+            ('bad_fiscal_year', 'fiscal_year is null or fiscal_year not between 2500 and 2700 '
+                ~ 'or abs(fiscal_year - delivery_fiscal_year) > 5'),
+            ('duplicate_row', 'copy_number > 1'),
+        ]) }}
+    end
+{%- endmacro %}

@@ -115,19 +115,7 @@ flagged as (
             ('zero_width_space', has_zero_width('title_delivered')),
         ]) }} as repairs,
         {{ plan_flag_codes('flags') }} as warnings,
-        -- a row that could not be split into its columns has nothing else worth judging
-        case
-            when problem is not null then ['malformed_row']
-            else {{ plan_codes([
-                ('missing_title', 'title is null'),
-                ('unparseable_amount', 'not is_readable_budget'),
-                ('negative_budget', 'budget_thb < 0'),
-                ('absurd_budget', 'abs(budget_thb) > 500000000'),
-                ('bad_fiscal_year', 'fiscal_year is null or fiscal_year not between 2500 and 2700 '
-                    ~ 'or abs(fiscal_year - delivery_fiscal_year) > 5'),
-                ('duplicate_row', 'copy_number > 1'),
-            ]) }}
-        end as reasons
+        {{ plan_record_reasons() }} as reasons
     from numbered
 ),
 
