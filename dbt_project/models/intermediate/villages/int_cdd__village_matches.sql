@@ -1,0 +1,138 @@
+-- The village (or municipal community) of each place CDD names by hand: district, subdistrict,
+-- หมู่ที่ and name, with typos, look-alike letters and missing numbers. One row per distinct
+-- place, with how it was matched (match_method), how sure (match_confidence, 0–1) and, when
+-- unresolved or inconsistent, the closest candidates for the agency's report. Matching never
+-- leaves the subdistrict found for the place (int_cdd__areas).
+with
+
+places as (
+    select distinct province_code, district_name, subdistrict_name, moo, village_name
+    from {{ ref('stg_cdd__community_plans') }}
+    union
+    select distinct province_code, district_name, subdistrict_name, moo, village_name
+    from {{ ref('stg_cdd__certification') }}
+),
+
+located as (
+    select
+        {{ cdd_place_id('places') }} as place_id,
+        places.*,
+        areas.subdistrict_code,
+        areas.area_method,
+        {{ place_key('places.village_name') }} as name_key
+    from places
+    left join {{ ref('int_cdd__areas') }} as areas
+        on
+            places.province_code = areas.province_code
+            and places.district_name is not distinct from areas.district_name
+            and places.subdistrict_name is not distinct from areas.subdistrict_name
+),
+
+-- each candidate of the subdistrict, scored on its best-matching name
+scored as (
+    select
+        located.place_id,
+        candidates.unit_key,
+        any_value(candidates.kind) as kind,
+        any_value(candidates.moo) as candidate_moo,
+        bool_or(candidates.is_current) as is_current,
+        coalesce(bool_or(located.moo = candidates.moo), false) as same_moo,
+        max(coalesce({{ place_similarity('located.name_key', 'candidates.name_key') }}, 0)) as similarity,
+        arg_max(candidates.name_th, {{ place_similarity('located.name_key', 'candidates.name_key') }}) as candidate_name
+    from located
+    inner join {{ ref('int_village_candidates') }} as candidates
+        on located.subdistrict_code = candidates.subdistrict_code
+    group by located.place_id, candidates.unit_key
+),
+
+by_number as (
+    select *
+    from scored
+    where same_moo
+    qualify row_number() over (partition by place_id order by is_current desc, similarity desc, unit_key) = 1
+),
+
+by_name as (
+    select
+        *,
+        row_number() over (partition by place_id order by similarity desc, is_current desc, unit_key) as rank
+    from scored
+),
+
+closest as (
+    select
+        place_id,
+        -- the three closest names, for the agency's report
+        string_agg(
+            candidate_name || coalesce(' หมู่ที่ ' || candidate_moo, '') || ' (' || unit_key || ')', '; '
+            order by rank
+        ) filter (where rank <= 3) as candidates
+    from by_name
+    group by place_id
+),
+
+evidence as (
+    select
+        located.*,
+        by_number.unit_key as number_unit,
+        by_number.similarity as number_similarity,
+        best.unit_key as name_unit,
+        best.kind as name_kind,
+        best.similarity as name_similarity,
+        coalesce(second.similarity, 0) as second_similarity,
+        closest.candidates
+    from located
+    left join by_number on located.place_id = by_number.place_id
+    left join by_name as best on located.place_id = best.place_id and best.rank = 1
+    left join by_name as second on located.place_id = second.place_id and second.rank = 2
+    left join closest on located.place_id = closest.place_id
+),
+
+decided as (
+    select
+        *,
+        case
+            when subdistrict_code is null then 'area_unresolved'
+            -- the number finds a village and the name agrees with it (or is missing)
+            when number_unit is not null and (name_key is null or number_similarity >= 0.85) then 'moo_and_name'
+            -- the name clearly points at another village of the subdistrict than the number does
+            when
+                moo is not null and name_unit is distinct from number_unit
+                and name_similarity >= 0.93 and name_similarity - second_similarity >= 0.03
+                then 'inconsistent'
+            when number_unit is not null then 'moo_name_differs'
+            -- no number (or one the subdistrict does not have): a name that stands clear of the rest
+            when moo is null and name_similarity >= 0.9 and name_similarity - second_similarity >= 0.05 then 'name'
+            else 'unresolved'
+        end as decision
+    from evidence
+)
+
+select
+    place_id,
+    province_code,
+    district_name,
+    subdistrict_name,
+    moo,
+    village_name,
+    subdistrict_code,
+    area_method,
+    case
+        when decision in ('moo_and_name', 'moo_name_differs') then number_unit
+        when decision = 'name' then name_unit
+    end as unit_key,
+    case when decision = 'name' then name_kind when decision like 'moo%' then 'village' end as unit_kind,
+    decision as match_method,
+    round(case decision
+        when 'moo_and_name' then case when name_key is null then 0.9 else 0.5 + 0.5 * number_similarity end
+        when 'moo_name_differs' then 0.5 + 0.5 * number_similarity
+        when 'name' then name_similarity - 0.05
+        else 0
+    end, 3) as match_confidence,
+    number_unit,
+    number_similarity,
+    name_unit,
+    name_similarity,
+    second_similarity,
+    candidates
+from decided
