@@ -91,7 +91,9 @@ select
     targets.lao_code,
     targets.project_id,
     targets.target_kind,
-    list(matched.unit_key order by matched.unit_key) filter (where matched.unit_key is not null) as target_village_codes,
+    coalesce(
+        list(matched.unit_key order by matched.unit_key) filter (where matched.unit_key is not null), []
+    ) as target_village_codes,
     coalesce(any_value(matched.match_method), 'unresolved') as match_method,
     coalesce(min(matched.match_confidence), 0) as match_confidence
 from targets
