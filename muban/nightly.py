@@ -64,7 +64,39 @@ def run_nightly(
                 lines.append(
                     f"  step failed: {event.step_key}: {event.event_specific_data.error.message.strip()}"
                 )
-    lines.append(
-        "dbt: staging built; reconciliation and marts (issue 4), checks, publish and reports (issue 5) to come."
-    )
+    if resolved.work_db.exists():
+        lines.extend(_warehouse_summary(resolved.work_db))
+    lines.append("checks, publish and agency reports: issue 5 (the warehouse is built, not yet published).")
     return Outcome(result.success, "\n".join(lines))
+
+
+def _warehouse_summary(work_db: Path) -> list[str]:
+    """What the reconciled warehouse holds, when dbt got that far."""
+    import duckdb
+
+    with duckdb.connect(str(work_db), read_only=True) as con:
+        built = {
+            name
+            for (name,) in con.execute(
+                "select table_name from information_schema.tables where table_schema = 'marts'"
+            ).fetchall()
+        }
+        if not {"fct_plan_item", "fct_integrated_project", "quarantine"} <= built:
+            return []
+        items, projects, duplicated, reported, budget = con.execute(
+            """
+            select
+                (select count(*) from marts.fct_plan_item),
+                count(*),
+                count(*) filter (where is_duplicated),
+                coalesce(sum(budget_reported_thb), 0),
+                coalesce(sum(budget_thb), 0)
+            from marts.fct_integrated_project
+            """
+        ).fetchall()[0]
+        quarantined = con.execute("select count(*) from marts.quarantine").fetchall()[0][0]
+    return [
+        f"warehouse: {items:,} plan items in {projects:,} integrated projects "
+        f"({duplicated:,} planned by more than one agency), {quarantined:,} rows quarantined",
+        f"  budget as planned {reported:,.0f} THB; without double counting {budget:,.0f} THB",
+    ]

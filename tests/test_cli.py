@@ -25,7 +25,6 @@ def test_help_lists_every_command_of_the_contract() -> None:
 def test_commands_not_built_yet_say_so_and_fail() -> None:
     for args in (
         ["rollback"],
-        ["score", "--truth", "x"],
         ["validate", "f.csv", "--dataset", "dla/laos"],
     ):
         result = muban(*args)

@@ -36,3 +36,22 @@
         coalesce({{ relation }}.village_name, '∅')
     ))
 {%- endmacro %}
+
+{#- The columns place_similarity_of compares, computed once per name rather than once per pair
+    of names: the key, its look-alike-folded form and the numbers in it. -#}
+{% macro place_match_columns(key) -%}
+    {{ key }} as name_key,
+    {{ place_lookalike_key(key) }} as lookalike_key,
+    regexp_extract_all({{ key }}, '\d+') as name_numbers
+{%- endmacro %}
+
+{#- place_similarity on two relations carrying place_match_columns. -#}
+{% macro place_similarity_of(left, right) -%}
+    case
+        when {{ left }}.name_numbers != {{ right }}.name_numbers then 0
+        else greatest(
+            jaro_winkler_similarity({{ left }}.name_key, {{ right }}.name_key),
+            jaro_winkler_similarity({{ left }}.lookalike_key, {{ right }}.lookalike_key)
+        )
+    end
+{%- endmacro %}

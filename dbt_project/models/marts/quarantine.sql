@@ -10,11 +10,71 @@ plan_records as (
         delivery_id,
         source_file,
         source_row,
-        delivered_values,
         match_candidates,
         reasons
     from {{ ref('int_plan_records') }}
     where is_in_force and len(reasons) > 0
+),
+
+-- the delivered cells of the rejected plan records only (a few thousand of millions)
+village_plan_cells as (
+    select
+        plans.delivery_id,
+        plans.source_row,
+        json_object(
+            'village_code', plans.village_code_delivered,
+            'moo', plans.moo_delivered,
+            'village_name', plans.village_name_delivered,
+            'subdistrict_name', plans.subdistrict_name_delivered,
+            'district_name', plans.district_name_delivered,
+            'fiscal_year', plans.fiscal_year_delivered,
+            'title', plans.title_delivered,
+            'category', plans.category_delivered,
+            'implementation', plans.implementation_delivered,
+            'budget', plans.budget_delivered
+        ) as delivered_values
+    from (
+        select * from {{ ref('stg_dopa__village_plans') }}
+        union all by name
+        select * from {{ ref('stg_cdd__community_plans') }}
+    ) as plans
+    semi join plan_records
+        on plans.delivery_id = plan_records.delivery_id and plans.source_row = plan_records.source_row
+),
+
+dla_cells as (
+    select
+        projects.delivery_id,
+        projects.source_row,
+        json_object(
+            'lao_code', projects.lao_code,
+            'project_id', projects.project_id,
+            'edition', projects.edition_delivered,
+            'strategy', projects.strategy_delivered,
+            'title', projects.title_delivered,
+            'target', projects.target_delivered,
+            'budget', projects.budget_delivered
+        ) as delivered_values
+    from {{ ref('stg_dla__plan_projects') }} as projects
+    semi join plan_records
+        on projects.delivery_id = plan_records.delivery_id and projects.source_row = plan_records.source_row
+),
+
+plans_rejected as (
+    select
+        plan_records.agency,
+        plan_records.dataset,
+        plan_records.delivery_id,
+        plan_records.source_file,
+        plan_records.source_row,
+        coalesce(village_plan_cells.delivered_values, dla_cells.delivered_values) as delivered_values,
+        plan_records.match_candidates,
+        plan_records.reasons
+    from plan_records
+    left join village_plan_cells
+        on plan_records.delivery_id = village_plan_cells.delivery_id and plan_records.source_row = village_plan_cells.source_row
+    left join dla_cells
+        on plan_records.delivery_id = dla_cells.delivery_id and plan_records.source_row = dla_cells.source_row
 ),
 
 needs as (
@@ -46,7 +106,7 @@ certifications as (
 ),
 
 rejected as (
-    select * from plan_records
+    select * from plans_rejected
     union all
     select * from needs
     union all

@@ -14,8 +14,14 @@ matches as (
     select * from {{ ref('int_cdd__village_matches') }}
 ),
 
-scheme_years as (
-    select distinct scheme_year from {{ ref('certification_schemes') }}
+-- the scheme in force in a year: the latest one not after it
+scheme_in_force as (
+    select
+        years.fiscal_year,
+        max(schemes.scheme_year) as scheme_year
+    from (select distinct fiscal_year from certifications) as years
+    inner join {{ ref('certification_schemes') }} as schemes on years.fiscal_year >= schemes.scheme_year
+    group by years.fiscal_year
 )
 
 select
@@ -34,10 +40,7 @@ select
     certifications.score,
     certifications.level,
     certifications.certified_on,
-    (
-        select max(scheme_years.scheme_year) from scheme_years
-        where scheme_years.scheme_year <= certifications.fiscal_year
-    ) as scheme_year,
+    scheme_in_force.scheme_year,
     certifications.is_in_force,
     json_object(
         'district_name', certifications.district_name_delivered,
@@ -59,3 +62,4 @@ select
     ])) as reasons
 from certifications
 left join matches on {{ cdd_place_id('certifications') }} = matches.place_id
+left join scheme_in_force on certifications.fiscal_year = scheme_in_force.fiscal_year

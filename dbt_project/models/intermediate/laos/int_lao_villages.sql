@@ -47,10 +47,10 @@ community_rows as (
 
 select
     *,
-    {{ place_key('name_th') }} as name_key
+    {{ place_match_columns(place_key('name_th')) }}
 from village_rows
 union all
 select
     *,
-    {{ place_key('name_th') }} as name_key
+    {{ place_match_columns(place_key('name_th')) }}
 from community_rows

@@ -6,8 +6,16 @@ with
 
 targets as (
     select
-        targets.*,
-        projects.title
+        targets.delivery_id,
+        targets.source_row,
+        targets.lao_code,
+        targets.project_id,
+        targets.target,
+        targets.target_kind,
+        targets.target_moos,
+        targets.target_name,
+        -- the target and title without spaces, to look for a village's name in them
+        regexp_replace(coalesce(targets.target, '') || coalesce(projects.title, ''), '\s', '', 'g') as text_key
     from {{ ref('stg_dla__plan_targets') }} as targets
     inner join {{ ref('stg_dla__plan_projects') }} as projects
         on targets.delivery_id = projects.delivery_id and targets.source_row = projects.source_row
@@ -17,26 +25,26 @@ served as (
     select * from {{ ref('int_lao_villages') }}
 ),
 
+-- every หมู่ number a target lists, looked up among the LAO's villages with that number
 by_number as (
     select
-        targets.delivery_id,
-        targets.source_row,
-        targets.target_kind,
+        numbers.delivery_id,
+        numbers.source_row,
         served.unit_key,
         served.moo,
         -- does the target or the title name this village? (ถนนสายบ้านนา… หมู่ที่ 4, บ้านนา หมู่ที่ 4)
-        contains(
-            regexp_replace(coalesce(targets.target, '') || ' ' || coalesce(targets.title, ''), '\s', '', 'g'),
-            served.name_key
-        ) as is_named
-    from targets
-    inner join served
-        on
-            targets.lao_code = served.lao_code
-            and (
-                targets.target_kind = 'all'
-                or (targets.target_kind in ('single', 'moo_list') and list_contains(targets.target_moos, served.moo))
-            )
+        contains(numbers.text_key, served.name_key) as is_named
+    from (
+        select
+            delivery_id,
+            source_row,
+            lao_code,
+            text_key,
+            unnest(target_moos) as moo
+        from targets
+        where target_kind in ('single', 'moo_list')
+    ) as numbers
+    inner join served on numbers.lao_code = served.lao_code and numbers.moo = served.moo
 ),
 
 -- a หมู่ number that several served villages share: keep the named one when exactly one is named
@@ -48,17 +56,49 @@ numbered as (
     from by_number
 ),
 
-by_name as (
+everyone as (
     select
         targets.delivery_id,
         targets.source_row,
-        targets.target_kind,
-        served.unit_key,
-        {{ place_similarity(place_key('targets.target_name'), 'served.name_key') }} as similarity
+        served.unit_key
     from targets
     inner join served on targets.lao_code = served.lao_code
-    where targets.target_kind = 'named'
-    qualify row_number() over (partition by targets.delivery_id, targets.source_row order by similarity desc, served.unit_key) = 1
+    where targets.target_kind = 'all'
+),
+
+named as (
+    select
+        delivery_id,
+        source_row,
+        lao_code,
+        {{ place_match_columns(place_key('target_name')) }}
+    from targets
+    where target_kind = 'named'
+),
+
+-- a named village or community: the exact name among those the LAO serves, else the most alike
+named_exactly as (
+    select
+        named.delivery_id,
+        named.source_row,
+        any_value(served.unit_key) as unit_key
+    from named
+    inner join served on named.lao_code = served.lao_code and named.name_key = served.name_key
+    group by named.delivery_id, named.source_row
+    having count(*) = 1
+),
+
+by_name as (
+    select
+        named.delivery_id,
+        named.source_row,
+        served.unit_key,
+        {{ place_similarity_of('named', 'served') }} as similarity
+    from named
+    inner join served on named.lao_code = served.lao_code
+    anti join named_exactly
+        on named.delivery_id = named_exactly.delivery_id and named.source_row = named_exactly.source_row
+    qualify row_number() over (partition by named.delivery_id, named.source_row order by similarity desc, served.unit_key) = 1
 ),
 
 matched as (
@@ -66,14 +106,26 @@ matched as (
         delivery_id,
         source_row,
         unit_key,
-        case
-            when target_kind = 'all' then 'lao_all_villages'
-            when sharing_number = 1 then 'lao_moo'
-            else 'lao_moo_and_name'
-        end as match_method,
-        case when target_kind = 'all' or sharing_number = 1 then 0.95 else 0.85 end as match_confidence
+        case when sharing_number = 1 then 'lao_moo' else 'lao_moo_and_name' end as match_method,
+        case when sharing_number = 1 then 0.95 else 0.85 end as match_confidence
     from numbered
-    where target_kind = 'all' or sharing_number = 1 or (is_named and named_sharing = 1)
+    where sharing_number = 1 or (is_named and named_sharing = 1)
+    union all
+    select
+        delivery_id,
+        source_row,
+        unit_key,
+        'lao_all_villages' as match_method,
+        0.95 as match_confidence
+    from everyone
+    union all
+    select
+        delivery_id,
+        source_row,
+        unit_key,
+        'lao_name' as match_method,
+        0.95 as match_confidence
+    from named_exactly
     union all
     select
         delivery_id,

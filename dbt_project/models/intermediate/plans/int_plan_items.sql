@@ -20,7 +20,7 @@ dla_years as (
 
 items as (
     select
-        records.* exclude (fiscal_year, budget_thb),
+        records.* exclude (fiscal_year, budget_thb, reasons, is_in_force, match_candidates),
         coalesce(dla_years.fiscal_year, records.fiscal_year) as fiscal_year,
         coalesce(dla_years.budget_thb, records.budget_thb) as budget_thb
     from records

@@ -29,18 +29,26 @@ dimensions as (
     select * from {{ ref('int_plan_dimensions') }}
 ),
 
+-- a re-delivered file for the same province and year replaces the earlier one (decided on the
+-- small delivery manifest, not on millions of rows)
+deliveries_in_force as (
+    select
+        delivery_id,
+        received_at = max(received_at) over (partition by dataset, province_code, fiscal_year) as is_in_force
+    from {{ source('raw', 'deliveries') }}
+    where status = 'ingested' and dataset in ('dopa/village_plans', 'cdd/community_plans')
+),
+
 village_plans as (
     select
         plans.*,
-        -- a re-delivered file for the same province and year replaces the earlier one
-        plans.received_at = max(plans.received_at) over (
-            partition by plans.dataset, plans.province_code, plans.delivery_fiscal_year
-        ) as is_in_force
+        deliveries_in_force.is_in_force
     from (
         select * from {{ ref('stg_dopa__village_plans') }}
         union all by name
         select * from {{ ref('stg_cdd__community_plans') }}
     ) as plans
+    inner join deliveries_in_force on plans.delivery_id = deliveries_in_force.delivery_id
 ),
 
 cdd_matches as (
@@ -85,25 +93,18 @@ dopa_cdd as (
                 then 'รหัสหมู่บ้าน ' || coalesce(village_plans.village_code_delivered, '(ว่าง)') || ' ไม่มีในทะเบียนหมู่บ้าน'
             else cdd_matches.candidates
         end as match_candidates,
-        cdd_matches.match_method = 'inconsistent' as is_village_inconsistent,
-        -- the delivered cells, for the quarantine and the agency's report
-        json_object(
-            'village_code', village_plans.village_code_delivered,
-            'moo', village_plans.moo_delivered,
-            'village_name', village_plans.village_name_delivered,
-            'subdistrict_name', village_plans.subdistrict_name_delivered,
-            'district_name', village_plans.district_name_delivered,
-            'fiscal_year', village_plans.fiscal_year_delivered,
-            'title', village_plans.title_delivered,
-            'category', village_plans.category_delivered,
-            'implementation', village_plans.implementation_delivered,
-            'budget', village_plans.budget_delivered
-        ) as delivered_values
+        cdd_matches.match_method = 'inconsistent' as is_village_inconsistent
     from village_plans
     left join registry
         on village_plans.agency = 'dopa' and village_plans.village_code = registry.village_code
     left join cdd_matches
-        on village_plans.agency = 'cdd' and {{ cdd_place_id('village_plans') }} = cdd_matches.place_id
+        on
+            village_plans.agency = 'cdd'
+            and village_plans.province_code = cdd_matches.province_code
+            and coalesce(village_plans.district_name, '∅') = coalesce(cdd_matches.district_name, '∅')
+            and coalesce(village_plans.subdistrict_name, '∅') = coalesce(cdd_matches.subdistrict_name, '∅')
+            and coalesce(village_plans.moo, -1) = coalesce(cdd_matches.moo, -1)
+            and coalesce(village_plans.village_name, '∅') = coalesce(cdd_matches.village_name, '∅')
 ),
 
 dla as (
@@ -133,15 +134,6 @@ dla as (
         case when targets.match_method = 'unresolved' then 'เป้าหมาย: ' || coalesce(projects.target, '(ว่าง)') end
             as match_candidates,
         false as is_village_inconsistent,
-        json_object(
-            'lao_code', projects.lao_code,
-            'project_id', projects.project_id,
-            'edition', projects.edition_delivered,
-            'strategy', projects.strategy_delivered,
-            'title', projects.title_delivered,
-            'target', projects.target_delivered,
-            'budget', projects.budget_delivered
-        ) as delivered_values,
         targets.target_village_codes,
         coalesce(years.n_years, 0) as n_budget_years
     from {{ ref('stg_dla__plan_projects') }} as projects
@@ -202,7 +194,6 @@ select
     unioned.match_confidence,
     unioned.match_candidates,
     unioned.is_in_force,
-    unioned.delivered_values,
     unioned.repairs,
     unioned.warnings,
     -- every reason, in the order the agencies' reports list them
@@ -221,8 +212,9 @@ from unioned
 left join dimensions
     on
         unioned.source = dimensions.source
-        and unioned.category is not distinct from dimensions.category
-        and unioned.title is not distinct from dimensions.title
+        -- plain equality joins by hash; `is not distinct from` on millions of rows does not
+        and coalesce(unioned.category, '∅') = coalesce(dimensions.category, '∅')
+        and coalesce(unioned.title, '∅') = coalesce(dimensions.title, '∅')
 left join registry as villages on unioned.village_code = villages.village_code
 left join local_lao on unioned.village_code = local_lao.unit_key
 left join (select distinct community_key, subdistrict_code from {{ ref('int_communities') }}) as communities

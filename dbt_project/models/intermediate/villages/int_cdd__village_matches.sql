@@ -19,30 +19,65 @@ located as (
         places.*,
         areas.subdistrict_code,
         areas.area_method,
-        {{ place_key('places.village_name') }} as name_key
+        {{ place_match_columns(place_key('places.village_name')) }}
     from places
     left join {{ ref('int_cdd__areas') }} as areas
         on
             places.province_code = areas.province_code
-            and places.district_name is not distinct from areas.district_name
-            and places.subdistrict_name is not distinct from areas.subdistrict_name
+            and coalesce(places.district_name, '∅') = coalesce(areas.district_name, '∅')
+            and coalesce(places.subdistrict_name, '∅') = coalesce(areas.subdistrict_name, '∅')
 ),
 
--- each candidate of the subdistrict, scored on its best-matching name
-scored as (
+-- most places name their village exactly as the registry does, with its number: settled
+-- by an equi-join, without scoring every candidate
+exact as (
     select
         located.place_id,
-        candidates.unit_key,
-        any_value(candidates.kind) as kind,
-        any_value(candidates.moo) as candidate_moo,
-        bool_or(candidates.is_current) as is_current,
-        coalesce(bool_or(located.moo = candidates.moo), false) as same_moo,
-        max(coalesce({{ place_similarity('located.name_key', 'candidates.name_key') }}, 0)) as similarity,
-        arg_max(candidates.name_th, {{ place_similarity('located.name_key', 'candidates.name_key') }}) as candidate_name
+        any_value(candidates.unit_key) as unit_key
     from located
     inner join {{ ref('int_village_candidates') }} as candidates
-        on located.subdistrict_code = candidates.subdistrict_code
-    group by located.place_id, candidates.unit_key
+        on
+            located.subdistrict_code = candidates.subdistrict_code
+            and located.moo = candidates.moo
+            and located.name_key = candidates.name_key
+    group by located.place_id
+    having count(distinct candidates.unit_key) = 1
+),
+
+pending as (
+    select located.*
+    from located
+    anti join exact on located.place_id = exact.place_id
+),
+
+-- the rest: each candidate of the subdistrict, scored on its best-matching name
+pair_scores as (
+    select
+        pending.place_id,
+        pending.moo,
+        candidates.unit_key,
+        candidates.kind,
+        candidates.moo as candidate_moo,
+        candidates.is_current,
+        candidates.name_th,
+        coalesce({{ place_similarity_of('pending', 'candidates') }}, 0) as similarity
+    from pending
+    inner join {{ ref('int_village_candidates') }} as candidates
+        on pending.subdistrict_code = candidates.subdistrict_code
+),
+
+scored as (
+    select
+        place_id,
+        unit_key,
+        any_value(kind) as kind,
+        any_value(candidate_moo) as candidate_moo,
+        bool_or(is_current) as is_current,
+        coalesce(bool_or(moo = candidate_moo), false) as same_moo,
+        max(similarity) as similarity,
+        arg_max(name_th, similarity) as candidate_name
+    from pair_scores
+    group by place_id, unit_key
 ),
 
 by_number as (
@@ -74,6 +109,7 @@ closest as (
 evidence as (
     select
         located.*,
+        exact.unit_key as exact_unit,
         by_number.unit_key as number_unit,
         by_number.similarity as number_similarity,
         best.unit_key as name_unit,
@@ -82,6 +118,7 @@ evidence as (
         coalesce(second.similarity, 0) as second_similarity,
         closest.candidates
     from located
+    left join exact on located.place_id = exact.place_id
     left join by_number on located.place_id = by_number.place_id
     left join by_name as best on located.place_id = best.place_id and best.rank = 1
     left join by_name as second on located.place_id = second.place_id and second.rank = 2
@@ -93,6 +130,7 @@ decided as (
         *,
         case
             when subdistrict_code is null then 'area_unresolved'
+            when exact_unit is not null then 'moo_and_name'
             -- the number finds a village and the name agrees with it (or is missing)
             when number_unit is not null and (name_key is null or number_similarity >= 0.85) then 'moo_and_name'
             -- the name clearly points at another village of the subdistrict than the number does
@@ -118,13 +156,18 @@ select
     subdistrict_code,
     area_method,
     case
+        when exact_unit is not null then exact_unit
         when decision in ('moo_and_name', 'moo_name_differs') then number_unit
         when decision = 'name' then name_unit
     end as unit_key,
     case when decision = 'name' then name_kind when decision like 'moo%' then 'village' end as unit_kind,
     decision as match_method,
     round(case decision
-        when 'moo_and_name' then case when name_key is null then 0.9 else 0.5 + 0.5 * number_similarity end
+        when 'moo_and_name' then case
+            when exact_unit is not null then 1.0
+            when name_key is null then 0.9
+            else 0.5 + 0.5 * number_similarity
+        end
         when 'moo_name_differs' then 0.5 + 0.5 * number_similarity
         when 'name' then name_similarity - 0.05
         else 0

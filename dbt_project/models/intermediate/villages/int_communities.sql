@@ -40,8 +40,8 @@ spellings as (
     inner join areas
         on
             cdd_places.province_code = areas.province_code
-            and cdd_places.district_name is not distinct from areas.district_name
-            and cdd_places.subdistrict_name is not distinct from areas.subdistrict_name
+            and coalesce(cdd_places.district_name, '∅') = coalesce(areas.district_name, '∅')
+            and coalesce(cdd_places.subdistrict_name, '∅') = coalesce(areas.subdistrict_name, '∅')
     where areas.subdistrict_code is not null
     group by all
 ),

@@ -31,7 +31,7 @@ select
     subdistrict_code,
     moo,
     name_th,
-    {{ place_key('name_th') }} as name_key,
+    {{ place_match_columns(place_key('name_th')) }},
     is_current
 from village_names
 union all
@@ -41,6 +41,6 @@ select
     subdistrict_code,
     null as moo,
     name_th,
-    name_key,
+    {{ place_match_columns('name_key') }},
     true as is_current
 from communities
