@@ -21,7 +21,16 @@ TARGETS = {
     "simulate": {"national": (300.0, 4.0)},
     "ingest": {"national": (180.0, 4.0)},
     "ingest-again": {"national": (15.0, 4.0)},
+    "dbt": {"national": (300.0, 8.0)},
 }
+# Accuracy targets of the reconciliation (issue 4), over every seed measured.
+ACCURACY_TARGETS = {
+    "village_precision": 0.995,
+    "village_recall": 0.98,
+    "pair_precision": 0.95,
+    "pair_recall": 0.90,
+}
+DBT_PROJECT = Path(__file__).resolve().parents[1] / "dbt_project"
 PAGE = os.sysconf("SC_PAGE_SIZE")
 
 
@@ -134,8 +143,12 @@ def run_benchmark(stage: str, scale: str, scratch: Path) -> list[dict[str, objec
             key=lambda p: p.stat().st_size,
         )
         return [compare_workbook_readers(largest)]
+    if stage == "dbt":
+        return [_dbt_build(scale, scratch)]
     if stage != "ingest":
-        raise SystemExit(f"muban bench {stage}: unknown stage (simulate | ingest | readers)")
+        raise SystemExit(
+            f"muban bench {stage}: unknown stage (simulate | ingest | readers | dbt | accuracy)"
+        )
     if not (scratch / "simulated_api" / "manifest.json").exists():
         subprocess.run(simulate, check=True)  # the data to ingest; not part of the measure
     shutil.rmtree(scratch / "warehouse", ignore_errors=True)
@@ -204,3 +217,70 @@ def compare_workbook_readers(workbook: Path, sheet: str = "แผนชุมช
         "python_calamine_seconds": timed(with_calamine),
         "fastexcel_arrow_seconds": timed(with_fastexcel),
     }
+
+
+def _dbt_build(scale: str, scratch: Path) -> dict[str, object]:
+    """The whole dbt project (seeds, staging, matching, reconciliation, marts and every test) on
+    the raw data `muban bench ingest` left in the scratch folder."""
+    work_db = scratch / "warehouse" / "work" / "work.duckdb"
+    if not work_db.exists():
+        raise SystemExit(f"no ingested data in {work_db}: run `muban bench ingest` first")
+    dbt = str(Path(sys.executable).with_name("dbt"))
+    command = [dbt, "build", "--project-dir", str(DBT_PROJECT), "--profiles-dir", str(DBT_PROJECT)]
+    os.environ["MUBAN_WORK_DB"] = str(work_db)
+    return _report("dbt", scale, command, measure(command))
+
+
+def measure_accuracy(seeds: list[int], scale: str, scratch: Path) -> list[dict[str, object]]:
+    """Simulate each seed (default defect profile), run the nightly job on it with the APIs
+    served on loopback, and score the warehouse against the simulator's truth."""
+    from muban.nightly import run_nightly
+    from muban.score import score_warehouse
+    from simulator.config import Scale, SimulationConfig
+    from simulator.run import simulate
+    from simulator.server import ApiServer
+
+    reports: list[dict[str, object]] = []
+    for seed in seeds:
+        root = scratch / f"seed-{seed}"
+        shutil.rmtree(root, ignore_errors=True)
+        config = SimulationConfig(
+            out=root / "landing",
+            truth=root / "truth",
+            api_out=root / "simulated_api",
+            scale=Scale(scale),
+            seed=seed,
+        )
+        simulate(config)
+        with ApiServer(config.api_dir) as api:
+            outcome = run_nightly(
+                warehouse=root / "warehouse",
+                landing=config.out,
+                dla_base_url=api.base_url,
+                ckan_base_url=api.base_url,
+            )
+        if not outcome.success:
+            raise SystemExit(f"seed {seed}: the nightly run failed\n{outcome.summary}")
+        score = score_warehouse(root / "warehouse", config.truth)
+        village, pairs = score.overall_village(), score.overall_pairs()
+        figures = {
+            "village_precision": village.precision,
+            "village_recall": village.recall,
+            "pair_precision": pairs.precision,
+            "pair_recall": pairs.recall,
+            "pair_f1": pairs.f1,
+        }
+        reports.append(
+            {
+                "stage": "accuracy",
+                "scale": scale,
+                "seed": seed,
+                **figures,
+                "target": ACCURACY_TARGETS,
+                "within_target": all(
+                    figures[name] is not None and figures[name] >= bound
+                    for name, bound in ACCURACY_TARGETS.items()
+                ),
+            }
+        )
+    return reports

@@ -284,17 +284,27 @@ def score(
 @app.command()
 def bench(
     stage: Annotated[
-        str, typer.Argument(help="What to measure: simulate | ingest | readers.")
+        str,
+        typer.Argument(help="What to measure: simulate | ingest | readers | dbt | accuracy."),
     ] = "simulate",
     scale: Annotated[str, typer.Option(help="small | province | national")] = "national",
     out: Annotated[Path, typer.Option(help="Scratch folder for the benchmark's data.")] = WAREHOUSE
     / "bench",
     results: Annotated[Path | None, typer.Option(help="Write the figures as JSON here.")] = None,
+    seeds: Annotated[
+        str, typer.Option(help="accuracy: the simulator seeds to measure, comma-separated.")
+    ] = "1,2,3",
 ) -> None:
-    """The performance benchmark: wall time and peak memory of a stage, against its target."""
-    from muban.bench import run_benchmark
+    """The performance benchmark: wall time and peak memory of a stage, against its target.
+    `accuracy` measures the reconciliation instead (village match, duplicate pairs) over
+    several seeds at --scale (province recommended)."""
+    from muban.bench import measure_accuracy, run_benchmark
 
-    reports = run_benchmark(stage, scale, out)
+    reports = (
+        measure_accuracy([int(s) for s in seeds.split(",")], scale, out)
+        if stage == "accuracy"
+        else run_benchmark(stage, scale, out)
+    )
     typer.echo(json.dumps(reports, ensure_ascii=False, indent=1))
     if results is not None:
         results.write_text(json.dumps(reports, ensure_ascii=False, indent=1))
