@@ -51,8 +51,24 @@ village_plans as (
     inner join deliveries_in_force on plans.delivery_id = deliveries_in_force.delivery_id
 ),
 
+-- the village of each CDD record, as a narrow table (joining the wide records to the matches
+-- directly makes DuckDB hash the wide side)
 cdd_matches as (
-    select * from {{ ref('int_cdd__village_matches') }}
+    select
+        plans.delivery_id,
+        plans.source_row,
+        matches.unit_key,
+        matches.match_method,
+        matches.match_confidence,
+        matches.candidates
+    from {{ ref('stg_cdd__community_plans') }} as plans
+    inner join {{ ref('int_cdd__village_matches') }} as matches
+        on
+            plans.province_code = matches.province_code
+            and coalesce(plans.district_name, '∅') = coalesce(matches.district_name, '∅')
+            and coalesce(plans.subdistrict_name, '∅') = coalesce(matches.subdistrict_name, '∅')
+            and coalesce(plans.moo, -1) = coalesce(matches.moo, -1)
+            and coalesce(plans.village_name, '∅') = coalesce(matches.village_name, '∅')
 ),
 
 dopa_cdd as (
@@ -98,13 +114,7 @@ dopa_cdd as (
     left join registry
         on village_plans.agency = 'dopa' and village_plans.village_code = registry.village_code
     left join cdd_matches
-        on
-            village_plans.agency = 'cdd'
-            and village_plans.province_code = cdd_matches.province_code
-            and coalesce(village_plans.district_name, '∅') = coalesce(cdd_matches.district_name, '∅')
-            and coalesce(village_plans.subdistrict_name, '∅') = coalesce(cdd_matches.subdistrict_name, '∅')
-            and coalesce(village_plans.moo, -1) = coalesce(cdd_matches.moo, -1)
-            and coalesce(village_plans.village_name, '∅') = coalesce(cdd_matches.village_name, '∅')
+        on village_plans.delivery_id = cdd_matches.delivery_id and village_plans.source_row = cdd_matches.source_row
 ),
 
 dla as (
