@@ -29,11 +29,16 @@ reason_counts as (
     from (
         select
             delivery_id,
-            unnest(reasons) as reason_code,
+            reason_code,
             count(*) as n_rows
-        from {{ ref('int_delivered_rows') }}
-        where outcome = 'quarantined'
-        group by all
+        from (
+            select
+                delivery_id,
+                unnest(reasons) as reason_code
+            from {{ ref('int_delivered_rows') }}
+            where outcome = 'quarantined'
+        )
+        group by delivery_id, reason_code
     )
     group by delivery_id
 ),
