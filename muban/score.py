@@ -264,8 +264,10 @@ def _define_macros(con: duckdb.DuckDBPyConnection) -> None:
             || chr(31) || r;
         create temp macro display_file(agency, f) as
             case when agency = 'dla' then f else file_key(f) end;
+        -- Thai digits read as Arabic: the truth names ชุมชนเทศบาล ๑, the warehouse ชุมชนเทศบาล 1
         create temp macro norm_name(s) as regexp_replace(
-            regexp_replace(s, '[\s\p{Z}\x{200B}-\x{200D}\x{FEFF}]', '', 'g'), '^ชุมชน', '');
+            regexp_replace(translate(s, '๐๑๒๓๔๕๖๗๘๙', '0123456789'),
+                '[\s\p{Z}\x{200B}-\x{200D}\x{FEFF}]', '', 'g'), '^ชุมชน', '');
         create temp macro agency_rank(a) as
             case a when 'dopa' then 0 when 'cdd' then 1 when 'dla' then 2 else 3 end;
         -- each unordered pair of items once: agencies in the order dopa, cdd, dla, then row ids
