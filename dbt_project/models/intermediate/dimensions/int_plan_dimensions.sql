@@ -4,7 +4,7 @@
 -- Only distinct values are classified, and only the titles that need it are matched against the
 -- keywords, so a national build does not scan millions of rows with hundreds of keywords.
 --   seed              the category is in dimension_map with a code
---   seed_mixed_title  a mixed group in dimension_map (its note says "title keywords"): the title's
+--   seed_mixed_title  a mixed group in dimension_map (by_title, with a code): the title's
 --                     keywords decide
 --   default           the same group when no title keyword is found: the group's code in the seed
 --   keyword_title     a category the seed leaves without a code (ด้านอื่น ๆ), or a DLA strategy that
@@ -54,9 +54,9 @@ dimension_map as (
         source,
         th_normalize(source_value) as category,
         nullif(trim(dimension_code), '') as dimension_code,
-        -- a group with a code whose note says it is classified by title keywords is a mixed one
+        -- a group the map says to decide by title, with a code of its own, is a mixed one
         nullif(trim(dimension_code), '') is not null
-        and coalesce(note, '') ilike '%title keywords%' as is_mixed_group
+        and by_title as is_mixed_group
     from {{ ref('dimension_map') }}
     where source in ('dopa', 'cdd', 'dla')
 ),
