@@ -131,13 +131,15 @@ decided as (
         case
             when subdistrict_code is null then 'area_unresolved'
             when exact_unit is not null then 'moo_and_name'
+            -- the name is another village's, clearly more than the one the number points to
+            -- (names repeat within a subdistrict, so the name need not be unique to say so)
+            when
+                number_unit is not null and name_unit != number_unit and name_similarity >= 0.95
+                and name_similarity - coalesce(number_similarity, 0) >= 0.1
+                then 'inconsistent'
             -- the number finds a village and the name agrees with it (or is missing)
             when number_unit is not null and (name_key is null or number_similarity >= 0.85) then 'moo_and_name'
-            -- the name clearly points at another village of the subdistrict than the number does
-            when
-                moo is not null and name_unit is distinct from number_unit
-                and name_similarity >= 0.93 and name_similarity - second_similarity >= 0.03
-                then 'inconsistent'
+            when number_unit is not null and name_unit != number_unit and name_similarity >= 0.93 then 'inconsistent'
             when number_unit is not null then 'moo_name_differs'
             -- no number (or one the subdistrict does not have): a name that stands clear of the rest
             when moo is null and name_similarity >= 0.9 and name_similarity - second_similarity >= 0.05 then 'name'
