@@ -23,7 +23,6 @@ select
     items.subdistrict_code,
     items.province_code,
     items.lao_code,
-    len(items.target_village_codes) as n_target_villages,
     items.title,
     items.title_delivered,
     items.category as source_category,
@@ -35,6 +34,7 @@ select
     items.match_confidence,
     clustered.integrated_project_id,
     items.repairs,
-    items.warnings
+    items.warnings,
+    len(items.target_village_codes) as n_target_villages
 from items
 left join clustered on items.plan_item_id = clustered.plan_item_id

@@ -19,27 +19,27 @@ plan_records as (
 -- the delivered cells of the rejected plan records only (a few thousand of millions)
 village_plan_cells as (
     select
-        plans.delivery_id,
-        plans.source_row,
+        plan_rows.delivery_id,
+        plan_rows.source_row,
         json_object(
-            'village_code', plans.village_code_delivered,
-            'moo', plans.moo_delivered,
-            'village_name', plans.village_name_delivered,
-            'subdistrict_name', plans.subdistrict_name_delivered,
-            'district_name', plans.district_name_delivered,
-            'fiscal_year', plans.fiscal_year_delivered,
-            'title', plans.title_delivered,
-            'category', plans.category_delivered,
-            'implementation', plans.implementation_delivered,
-            'budget', plans.budget_delivered
+            'village_code', plan_rows.village_code_delivered,
+            'moo', plan_rows.moo_delivered,
+            'village_name', plan_rows.village_name_delivered,
+            'subdistrict_name', plan_rows.subdistrict_name_delivered,
+            'district_name', plan_rows.district_name_delivered,
+            'fiscal_year', plan_rows.fiscal_year_delivered,
+            'title', plan_rows.title_delivered,
+            'category', plan_rows.category_delivered,
+            'implementation', plan_rows.implementation_delivered,
+            'budget', plan_rows.budget_delivered
         ) as delivered_values
     from (
         select * from {{ ref('stg_dopa__village_plans') }}
         union all by name
         select * from {{ ref('stg_cdd__community_plans') }}
-    ) as plans
+    ) as plan_rows
     semi join plan_records
-        on plans.delivery_id = plan_records.delivery_id and plans.source_row = plan_records.source_row
+        on plan_rows.delivery_id = plan_records.delivery_id and plan_rows.source_row = plan_records.source_row
 ),
 
 dla_cells as (
@@ -72,7 +72,9 @@ plans_rejected as (
         plan_records.reasons
     from plan_records
     left join village_plan_cells
-        on plan_records.delivery_id = village_plan_cells.delivery_id and plan_records.source_row = village_plan_cells.source_row
+        on
+            plan_records.delivery_id = village_plan_cells.delivery_id
+            and plan_records.source_row = village_plan_cells.source_row
     left join dla_cells
         on plan_records.delivery_id = dla_cells.delivery_id and plan_records.source_row = dla_cells.source_row
 ),

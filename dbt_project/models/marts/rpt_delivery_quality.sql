@@ -5,7 +5,15 @@
 with
 
 deliveries as (
-    select * from {{ source('raw', 'deliveries') }}
+    select
+        *,
+        -- the name as delivered (a landing file), or the API endpoint without host and query
+        case
+            when original_name like 'http%'
+                then regexp_extract(regexp_replace(original_name, '^https?://[^/]+', ''), '^[^?]*')
+            else regexp_extract(original_name, '[^/]+$')
+        end as source_file
+    from {{ source('raw', 'deliveries') }}
 ),
 
 rows_by_outcome as (
@@ -25,7 +33,8 @@ rows_by_outcome as (
 reason_counts as (
     select
         delivery_id,
-        list({'reason_code': reason_code, 'n_rows': n_rows} order by n_rows desc, reason_code) as quarantine_reasons
+        list({ 'reason_code': reason_code, 'n_rows': n_rows } order by n_rows desc, reason_code asc)
+            as quarantine_reasons
     from (
         select
             delivery_id,
@@ -51,42 +60,42 @@ duplicated as (
     inner join {{ ref('fct_integrated_project') }} as projects
         on items.integrated_project_id = projects.integrated_project_id
     group by items.delivery_id
+),
+
+final as (
+    select
+        deliveries.delivery_id,
+        deliveries.agency,
+        deliveries.dataset,
+        deliveries.source_file,
+        deliveries.sha256,
+        deliveries.received_at,
+        deliveries.province_code,
+        deliveries.fiscal_year,
+        deliveries.status,
+        deliveries.reason_code as rejection_reason_code,
+        deliveries.reason_th as rejection_reason_th,
+        deliveries.reason_en as rejection_reason_en,
+        deliveries.reason_where as rejection_where,
+        coalesce(deliveries.rows_read, 0) as rows_read,
+        coalesce(deliveries.rows_skipped, 0) as rows_skipped,
+        coalesce(rows_by_outcome.rows_published, 0) as rows_published,
+        coalesce(rows_by_outcome.rows_quarantined, 0) as rows_quarantined,
+        coalesce(rows_by_outcome.rows_superseded, 0) as rows_superseded,
+        coalesce(reason_counts.quarantine_reasons, []) as quarantine_reasons,
+        round(
+            rows_by_outcome.rows_village_resolved / nullif(rows_by_outcome.rows_needing_village, 0), 4
+        ) as village_match_rate,
+        coalesce(duplicated.rows_duplicated_elsewhere, 0) as rows_duplicated_elsewhere,
+        -- read = published + quarantined + superseded, for every delivery that was read
+        deliveries.status != 'ingested'
+        or coalesce(deliveries.rows_read, 0)
+        = coalesce(rows_by_outcome.rows_published, 0) + coalesce(rows_by_outcome.rows_quarantined, 0)
+        + coalesce(rows_by_outcome.rows_superseded, 0) as is_conserved
+    from deliveries
+    left join rows_by_outcome on deliveries.delivery_id = rows_by_outcome.delivery_id
+    left join reason_counts on deliveries.delivery_id = reason_counts.delivery_id
+    left join duplicated on deliveries.delivery_id = duplicated.delivery_id
 )
 
-select
-    deliveries.delivery_id,
-    deliveries.agency,
-    deliveries.dataset,
-    -- the name as delivered (a landing file), or the API endpoint without host and query
-    coalesce(
-        regexp_extract(deliveries.original_name, '[^/]+$'),
-        regexp_extract(regexp_replace(deliveries.original_name, '^https?://[^/]+', ''), '^[^?]*')
-    ) as source_file,
-    deliveries.sha256,
-    deliveries.received_at,
-    deliveries.province_code,
-    deliveries.fiscal_year,
-    deliveries.status,
-    deliveries.reason_code as rejection_reason_code,
-    deliveries.reason_th as rejection_reason_th,
-    deliveries.reason_en as rejection_reason_en,
-    deliveries.reason_where as rejection_where,
-    coalesce(deliveries.rows_read, 0) as rows_read,
-    coalesce(deliveries.rows_skipped, 0) as rows_skipped,
-    coalesce(rows_by_outcome.rows_published, 0) as rows_published,
-    coalesce(rows_by_outcome.rows_quarantined, 0) as rows_quarantined,
-    coalesce(rows_by_outcome.rows_superseded, 0) as rows_superseded,
-    coalesce(reason_counts.quarantine_reasons, []) as quarantine_reasons,
-    round(
-        rows_by_outcome.rows_village_resolved / nullif(rows_by_outcome.rows_needing_village, 0), 4
-    ) as village_match_rate,
-    coalesce(duplicated.rows_duplicated_elsewhere, 0) as rows_duplicated_elsewhere,
-    -- read = published + quarantined + superseded, for every delivery that was read
-    deliveries.status != 'ingested'
-    or coalesce(deliveries.rows_read, 0)
-    = coalesce(rows_by_outcome.rows_published, 0) + coalesce(rows_by_outcome.rows_quarantined, 0)
-    + coalesce(rows_by_outcome.rows_superseded, 0) as is_conserved
-from deliveries
-left join rows_by_outcome on deliveries.delivery_id = rows_by_outcome.delivery_id
-left join reason_counts on deliveries.delivery_id = reason_counts.delivery_id
-left join duplicated on deliveries.delivery_id = duplicated.delivery_id
+select * from final

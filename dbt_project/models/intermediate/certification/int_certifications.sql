@@ -32,7 +32,6 @@ select
     certifications.received_at,
     certifications.province_code,
     certifications.fiscal_year,
-    case when matches.match_confidence >= 0.8 then matches.unit_key end as village_code,
     matches.subdistrict_code,
     matches.match_method,
     matches.match_confidence,
@@ -42,6 +41,7 @@ select
     certifications.certified_on,
     scheme_in_force.scheme_year,
     certifications.is_in_force,
+    case when matches.match_confidence >= 0.8 then matches.unit_key end as village_code,
     json_object(
         'district_name', certifications.district_name_delivered,
         'subdistrict_name', certifications.subdistrict_name_delivered,

@@ -21,10 +21,10 @@ plan_records as (
 
 needs as (
     select
-        delivery_id,
-        source_row,
+        staged.delivery_id,
+        staged.source_row,
         case
-            when not is_latest_pull then 'superseded'
+            when not staged.is_latest_pull then 'superseded'
             when len(coalesce(int_household_needs.reasons, [])) > 0 then 'quarantined'
             else 'published'
         end as outcome,
@@ -32,7 +32,8 @@ needs as (
         int_household_needs.subdistrict_code is not null as is_village_resolved,
         true as needs_village
     from {{ ref('stg_opsmoi__household_needs') }} as staged
-    left join {{ ref('int_household_needs') }} as int_household_needs using (delivery_id, source_row)
+    left join {{ ref('int_household_needs') }} as int_household_needs
+        on staged.delivery_id = int_household_needs.delivery_id and staged.source_row = int_household_needs.source_row
 ),
 
 certifications as (
@@ -58,7 +59,7 @@ villages as (
         cast(source_row as varchar) as source_row,
         case when problem is null then 'published' else 'quarantined' end as outcome,
         case when problem is null then [] else ['malformed_row'] end as reasons,
-        null::boolean as is_village_resolved,
+        cast(null as boolean) as is_village_resolved,
         false as needs_village
     from {{ ref('stg_dopa__villages') }}
 ),
@@ -68,8 +69,8 @@ laos as (
         delivery_id,
         cast(source_row as varchar) as source_row,
         case when is_in_latest_snapshot then 'published' else 'superseded' end as outcome,
-        []::varchar[] as reasons,
-        null::boolean as is_village_resolved,
+        cast([] as varchar[]) as reasons,
+        cast(null as boolean) as is_village_resolved,
         false as needs_village
     from {{ ref('stg_dla__laos') }}
 )

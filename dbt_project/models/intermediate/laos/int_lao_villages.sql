@@ -14,7 +14,12 @@ villages as (
 ),
 
 communities as (
-    select distinct community_key, lao_code, subdistrict_code, name_th, name_key
+    select distinct
+        community_key,
+        lao_code,
+        subdistrict_code,
+        name_th,
+        name_key
     from {{ ref('int_communities') }}
 ),
 

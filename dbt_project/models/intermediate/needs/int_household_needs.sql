@@ -21,7 +21,6 @@ dimension_map as (
 )
 
 select
-    md5(needs.delivery_id || '|' || needs.source_row) as need_record_key,
     needs.delivery_id,
     needs.source_file,
     needs.source_row,
@@ -33,6 +32,7 @@ select
     dimension_map.dimension_code,
     needs.households_surveyed,
     needs.households_in_need,
+    md5(needs.delivery_id || '|' || needs.source_row) as need_record_key,
     json_object(
         'village_code', needs.village_code,
         'survey_year', needs.survey_year_delivered,

@@ -98,7 +98,10 @@ by_name as (
     inner join served on named.lao_code = served.lao_code
     anti join named_exactly
         on named.delivery_id = named_exactly.delivery_id and named.source_row = named_exactly.source_row
-    qualify row_number() over (partition by named.delivery_id, named.source_row order by similarity desc, served.unit_key) = 1
+    qualify
+        row_number()
+            over (partition by named.delivery_id, named.source_row order by similarity desc, served.unit_key asc)
+        = 1
 ),
 
 matched as (

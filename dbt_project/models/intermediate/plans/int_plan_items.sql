@@ -20,7 +20,7 @@ dla_years as (
 
 items as (
     select
-        records.* exclude (fiscal_year, budget_thb, reasons, is_in_force, match_candidates),
+        records.* exclude (fiscal_year, budget_thb, reasons, is_in_force, match_candidates),  -- noqa: RF02
         coalesce(dla_years.fiscal_year, records.fiscal_year) as fiscal_year,
         coalesce(dla_years.budget_thb, records.budget_thb) as budget_thb
     from records
@@ -29,10 +29,14 @@ items as (
             records.source = 'dla'
             and records.delivery_id = dla_years.delivery_id
             and records.source_row = dla_years.source_row
+),
+
+final as (
+    select
+        items.*,
+        -- stable across reruns: the delivered record and the year it plans
+        items.source || '-' || left(md5(items.plan_record_key || '|' || items.fiscal_year), 16) as plan_item_id
+    from items
 )
 
-select
-    -- stable across reruns: the delivered record and the year it plans
-    items.source || '-' || left(md5(items.plan_record_key || '|' || items.fiscal_year), 16) as plan_item_id,
-    items.*
-from items
+select * from final  -- noqa: AM04

@@ -41,40 +41,40 @@ deliveries_in_force as (
 
 village_plans as (
     select
-        plans.*,
+        plan_rows.*,
         deliveries_in_force.is_in_force
     from (
         select * from {{ ref('stg_dopa__village_plans') }}
         union all by name
         select * from {{ ref('stg_cdd__community_plans') }}
-    ) as plans
-    inner join deliveries_in_force on plans.delivery_id = deliveries_in_force.delivery_id
+    ) as plan_rows
+    inner join deliveries_in_force on plan_rows.delivery_id = deliveries_in_force.delivery_id
 ),
 
 -- the village of each CDD record, as a narrow table (joining the wide records to the matches
 -- directly makes DuckDB hash the wide side)
 cdd_matches as (
     select
-        plans.delivery_id,
-        plans.source_row,
+        plan_rows.delivery_id,
+        plan_rows.source_row,
         matches.unit_key,
         matches.match_method,
         matches.match_confidence,
         matches.candidates
-    from {{ ref('stg_cdd__community_plans') }} as plans
+    from {{ ref('stg_cdd__community_plans') }} as plan_rows
     inner join {{ ref('int_cdd__village_matches') }} as matches
         on
-            plans.province_code = matches.province_code
-            and coalesce(plans.district_name, '∅') = coalesce(matches.district_name, '∅')
-            and coalesce(plans.subdistrict_name, '∅') = coalesce(matches.subdistrict_name, '∅')
-            and coalesce(plans.moo, -1) = coalesce(matches.moo, -1)
-            and coalesce(plans.village_name, '∅') = coalesce(matches.village_name, '∅')
+            plan_rows.province_code = matches.province_code
+            and coalesce(plan_rows.district_name, '∅') = coalesce(matches.district_name, '∅')
+            and coalesce(plan_rows.subdistrict_name, '∅') = coalesce(matches.subdistrict_name, '∅')
+            and coalesce(plan_rows.moo, -1) = coalesce(matches.moo, -1)
+            and coalesce(plan_rows.village_name, '∅') = coalesce(matches.village_name, '∅')
 ),
 
 dopa_cdd as (
     select
         village_plans.plan_record_key,
-        village_plans.agency as source,
+        village_plans.agency as source,  -- noqa: RF04
         village_plans.dataset,
         village_plans.delivery_id,
         village_plans.source_file,
@@ -97,7 +97,9 @@ dopa_cdd as (
             when village_plans.agency = 'cdd' and cdd_matches.match_confidence >= 0.8 then cdd_matches.unit_key
         end as village_code,
         case
-            when village_plans.agency = 'dopa' then case when registry.village_code is not null then 'code' else 'unresolved' end
+            when
+                village_plans.agency = 'dopa'
+                then case when registry.village_code is not null then 'code' else 'unresolved' end
             else cdd_matches.match_method
         end as match_method,
         case
@@ -106,7 +108,10 @@ dopa_cdd as (
         end as match_confidence,
         case
             when village_plans.agency = 'dopa' and registry.village_code is null
-                then 'รหัสหมู่บ้าน ' || coalesce(village_plans.village_code_delivered, '(ว่าง)') || ' ไม่มีในทะเบียนหมู่บ้าน'
+                then
+                    'รหัสหมู่บ้าน '
+                    || coalesce(village_plans.village_code_delivered, '(ว่าง)')
+                    || ' ไม่มีในทะเบียนหมู่บ้าน'
             else cdd_matches.candidates
         end as match_candidates,
         cdd_matches.match_method = 'inconsistent' as is_village_inconsistent
@@ -117,10 +122,37 @@ dopa_cdd as (
         on village_plans.delivery_id = cdd_matches.delivery_id and village_plans.source_row = cdd_matches.source_row
 ),
 
+-- the years a DLA record budgets, and the reasons of any of them
+dla_years as (
+    select
+        delivery_id,
+        source_row,
+        count(*) as n_years,
+        list_distinct(flatten(list(reasons))) as reasons
+    from {{ ref('stg_dla__plan_project_years') }}
+    group by delivery_id, source_row
+),
+
+lao_provinces as (
+    select
+        lao_code,
+        left(min(subdistrict_code), 2) as province_code
+    from {{ ref('stg_dla__laos') }}
+    where is_in_latest_snapshot
+    group by lao_code
+),
+
+community_areas as (
+    select distinct
+        community_key,
+        subdistrict_code
+    from {{ ref('int_communities') }}
+),
+
 dla as (
     select
         md5(projects.delivery_id || '|' || projects.source_row) as plan_record_key,
-        'dla' as source,
+        'dla' as source,  -- noqa: RF04
         'dla/plan_projects' as dataset,
         projects.delivery_id,
         projects.source_file,
@@ -147,24 +179,11 @@ dla as (
         targets.target_village_codes,
         coalesce(years.n_years, 0) as n_budget_years
     from {{ ref('stg_dla__plan_projects') }} as projects
-    left join (
-        select
-            delivery_id,
-            source_row,
-            count(*) as n_years,
-            list_distinct(flatten(list(reasons))) as reasons
-        from {{ ref('stg_dla__plan_project_years') }}
-        group by all
-    ) as years
+    left join dla_years as years
         on projects.delivery_id = years.delivery_id and projects.source_row = years.source_row
     left join {{ ref('int_dla__target_villages') }} as targets
         on projects.delivery_id = targets.delivery_id and projects.source_row = targets.source_row
-    left join (
-        select distinct lao_code, left(subdistrict_code, 2) as province_code
-        from {{ ref('stg_dla__laos') }}
-        where is_in_latest_snapshot
-        qualify row_number() over (partition by lao_code order by subdistrict_code) = 1
-    ) as laos on projects.lao_code = laos.lao_code
+    left join lao_provinces as laos on projects.lao_code = laos.lao_code
 ),
 
 unioned as (
@@ -175,57 +194,61 @@ unioned as (
     from dopa_cdd
     union all by name
     select * from dla
+),
+
+final as (
+    select
+        unioned.plan_record_key,
+        unioned.source,
+        unioned.dataset,
+        unioned.delivery_id,
+        unioned.source_row,
+        unioned.received_at,
+        unioned.province_code,
+        unioned.fiscal_year,
+        unioned.title,
+        unioned.title_delivered,
+        unioned.category,
+        dimensions.dimension_code,
+        dimensions.dimension_method,
+        unioned.implementation,
+        unioned.budget_thb,
+        unioned.village_code,
+        unioned.target_village_codes,
+        unioned.match_method,
+        unioned.match_confidence,
+        unioned.match_candidates,
+        unioned.is_in_force,
+        unioned.repairs,
+        unioned.warnings,
+        -- the file's name as delivered (without the landing folder), or the API endpoint's path
+        regexp_extract(regexp_replace(unioned.source_file, '^https?://[^/]+', ''), '(/api/.*|[^/]+)$') as source_file,
+        coalesce(villages.subdistrict_code, communities.subdistrict_code) as subdistrict_code,
+        -- DLA: the LAO that plans it; DOPA and CDD: the municipality or TAO serving the village
+        coalesce(unioned.lao_code, local_lao.lao_code) as lao_code,
+        -- every reason, in the order the agencies' reports list them
+        list_distinct(flatten([
+            unioned.record_reasons,
+            case when coalesce(unioned.is_village_inconsistent, false) then ['village_inconsistent'] else [] end,
+            case
+                when not coalesce(unioned.is_village_inconsistent, false) and len(unioned.target_village_codes) = 0
+                    then ['village_unresolved']
+                else []
+            end,
+            case when dimensions.dimension_method = 'unknown' then ['unknown_dimension'] else [] end,
+            case when unioned.source = 'dla' and unioned.n_budget_years = 0 then ['no_budget_year'] else [] end
+        ])) as reasons
+    from unioned
+    left join dimensions
+        on
+            unioned.source = dimensions.source
+            -- plain equality joins by hash; `is not distinct from` on millions of rows does not
+            and coalesce(unioned.category, '∅') = coalesce(dimensions.category, '∅')
+            and coalesce(unioned.title, '∅') = coalesce(dimensions.title, '∅')
+    left join registry as villages on unioned.village_code = villages.village_code
+    left join local_lao on unioned.village_code = local_lao.unit_key
+    left join community_areas as communities
+        on unioned.village_code = communities.community_key
 )
 
-select
-    unioned.plan_record_key,
-    unioned.source,
-    unioned.dataset,
-    unioned.delivery_id,
-    -- the file's name as delivered (without the landing folder), or the API endpoint's path
-    regexp_extract(regexp_replace(unioned.source_file, '^https?://[^/]+', ''), '(/api/.*|[^/]+)$') as source_file,
-    unioned.source_row,
-    unioned.received_at,
-    unioned.province_code,
-    unioned.fiscal_year,
-    unioned.title,
-    unioned.title_delivered,
-    unioned.category,
-    dimensions.dimension_code,
-    dimensions.dimension_method,
-    unioned.implementation,
-    unioned.budget_thb,
-    unioned.village_code,
-    coalesce(villages.subdistrict_code, communities.subdistrict_code) as subdistrict_code,
-    -- DLA: the LAO that plans it; DOPA and CDD: the municipality or TAO serving the village
-    coalesce(unioned.lao_code, local_lao.lao_code) as lao_code,
-    unioned.target_village_codes,
-    unioned.match_method,
-    unioned.match_confidence,
-    unioned.match_candidates,
-    unioned.is_in_force,
-    unioned.repairs,
-    unioned.warnings,
-    -- every reason, in the order the agencies' reports list them
-    list_distinct(flatten([
-        unioned.record_reasons,
-        case when coalesce(unioned.is_village_inconsistent, false) then ['village_inconsistent'] else [] end,
-        case
-            when not coalesce(unioned.is_village_inconsistent, false) and len(unioned.target_village_codes) = 0
-                then ['village_unresolved']
-            else []
-        end,
-        case when dimensions.dimension_method = 'unknown' then ['unknown_dimension'] else [] end,
-        case when unioned.source = 'dla' and unioned.n_budget_years = 0 then ['no_budget_year'] else [] end
-    ])) as reasons
-from unioned
-left join dimensions
-    on
-        unioned.source = dimensions.source
-        -- plain equality joins by hash; `is not distinct from` on millions of rows does not
-        and coalesce(unioned.category, '∅') = coalesce(dimensions.category, '∅')
-        and coalesce(unioned.title, '∅') = coalesce(dimensions.title, '∅')
-left join registry as villages on unioned.village_code = villages.village_code
-left join local_lao on unioned.village_code = local_lao.unit_key
-left join (select distinct community_key, subdistrict_code from {{ ref('int_communities') }}) as communities
-    on unioned.village_code = communities.community_key
+select * from final

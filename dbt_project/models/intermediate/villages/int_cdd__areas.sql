@@ -6,10 +6,16 @@
 with
 
 places as (
-    select distinct province_code, district_name, subdistrict_name
+    select distinct
+        province_code,
+        district_name,
+        subdistrict_name
     from {{ ref('stg_cdd__community_plans') }}
     union
-    select distinct province_code, district_name, subdistrict_name
+    select distinct
+        province_code,
+        district_name,
+        subdistrict_name
     from {{ ref('stg_cdd__certification') }}
 ),
 
@@ -24,7 +30,11 @@ areas as (
 ),
 
 districts as (
-    select distinct province_code, district_code, district_key from areas
+    select distinct
+        province_code,
+        district_code,
+        district_key
+    from areas
 ),
 
 district_names as (
@@ -51,16 +61,20 @@ district_found as (
         province_code,
         district_name,
         case
-            when max(similarity) >= 0.85 and max(similarity) - coalesce(max(similarity) filter (where rank = 2), 0) >= 0.05
+            when
+                max(similarity) >= 0.85
+                and max(similarity) - coalesce(max(similarity) filter (where rank = 2), 0) >= 0.05
                 then any_value(district_code) filter (where rank = 1)
         end as district_code,
         max(similarity) as district_similarity
     from (
         select
             *,
-            row_number() over (partition by province_code, district_name order by similarity desc, district_code) as rank
+            row_number()
+                over (partition by province_code, district_name order by similarity desc, district_code asc)
+                as rank
         from district_scored
-    )
+    ) as ranked_districts
     group by province_code, district_name
 ),
 
@@ -97,7 +111,7 @@ ranked as (
     select
         *,
         row_number() over (
-            partition by province_code, district_name, subdistrict_name order by similarity desc, subdistrict_code
+            partition by province_code, district_name, subdistrict_name order by similarity desc, subdistrict_code asc
         ) as rank
     from subdistrict_scored
 ),
@@ -125,7 +139,9 @@ select
     end as subdistrict_code,
     case
         when best.subdistrict_similarity = 1 and best.district_similarity = 1 then 'exact'
-        when best.subdistrict_similarity >= 0.85 and best.subdistrict_similarity - best.second_similarity >= 0.05 then 'fuzzy'
+        when
+            best.subdistrict_similarity >= 0.85 and best.subdistrict_similarity - best.second_similarity >= 0.05
+            then 'fuzzy'
         else 'unresolved'
     end as area_method,
     round(best.subdistrict_similarity, 3) as subdistrict_similarity,

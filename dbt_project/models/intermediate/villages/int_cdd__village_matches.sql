@@ -6,10 +6,20 @@
 with
 
 places as (
-    select distinct province_code, district_name, subdistrict_name, moo, village_name
+    select distinct
+        province_code,
+        district_name,
+        subdistrict_name,
+        moo,
+        village_name
     from {{ ref('stg_cdd__community_plans') }}
     union
-    select distinct province_code, district_name, subdistrict_name, moo, village_name
+    select distinct
+        province_code,
+        district_name,
+        subdistrict_name,
+        moo,
+        village_name
     from {{ ref('stg_cdd__certification') }}
 ),
 
@@ -84,13 +94,13 @@ by_number as (
     select *
     from scored
     where same_moo
-    qualify row_number() over (partition by place_id order by is_current desc, similarity desc, unit_key) = 1
+    qualify row_number() over (partition by place_id order by is_current desc, similarity desc, unit_key asc) = 1
 ),
 
 by_name as (
     select
         *,
-        row_number() over (partition by place_id order by similarity desc, is_current desc, unit_key) as rank
+        row_number() over (partition by place_id order by similarity desc, is_current desc, unit_key asc) as rank
     from scored
 ),
 
@@ -115,13 +125,13 @@ evidence as (
         best.unit_key as name_unit,
         best.kind as name_kind,
         best.similarity as name_similarity,
-        coalesce(second.similarity, 0) as second_similarity,
-        closest.candidates
+        closest.candidates,
+        coalesce(runner_up.similarity, 0) as second_similarity
     from located
     left join exact on located.place_id = exact.place_id
     left join by_number on located.place_id = by_number.place_id
     left join by_name as best on located.place_id = best.place_id and best.rank = 1
-    left join by_name as second on located.place_id = second.place_id and second.rank = 2
+    left join by_name as runner_up on located.place_id = runner_up.place_id and runner_up.rank = 2
     left join closest on located.place_id = closest.place_id
 ),
 
@@ -157,27 +167,28 @@ select
     village_name,
     subdistrict_code,
     area_method,
+    decision as match_method,
+    number_unit,
+    number_similarity,
+    name_unit,
+    name_similarity,
+    second_similarity,
+    candidates,
     case
         when exact_unit is not null then exact_unit
         when decision in ('moo_and_name', 'moo_name_differs') then number_unit
         when decision = 'name' then name_unit
     end as unit_key,
     case when decision = 'name' then name_kind when decision like 'moo%' then 'village' end as unit_kind,
-    decision as match_method,
     round(case decision
-        when 'moo_and_name' then case
-            when exact_unit is not null then 1.0
-            when name_key is null then 0.9
-            else 0.5 + 0.5 * number_similarity
-        end
+        when 'moo_and_name'
+            then case
+                when exact_unit is not null then 1.0
+                when name_key is null then 0.9
+                else 0.5 + 0.5 * number_similarity
+            end
         when 'moo_name_differs' then 0.5 + 0.5 * number_similarity
         when 'name' then name_similarity - 0.05
         else 0
-    end, 3) as match_confidence,
-    number_unit,
-    number_similarity,
-    name_unit,
-    name_similarity,
-    second_similarity,
-    candidates
+    end, 3) as match_confidence
 from decided

@@ -6,11 +6,21 @@
 with
 
 cdd_places as (
-    select province_code, district_name, subdistrict_name, village_name, received_at
+    select
+        province_code,
+        district_name,
+        subdistrict_name,
+        village_name,
+        received_at
     from {{ ref('stg_cdd__community_plans') }}
     where moo is null and regexp_matches(village_name, '^(ชุมชน|ชมชน|ชุมน|ชุชน)')
     union all
-    select province_code, district_name, subdistrict_name, village_name, received_at
+    select
+        province_code,
+        district_name,
+        subdistrict_name,
+        village_name,
+        received_at
     from {{ ref('stg_cdd__certification') }}
     where moo is null and regexp_matches(village_name, '^(ชุมชน|ชมชน|ชุมน|ชุชน)')
 ),
@@ -61,13 +71,16 @@ folded as (
             and (
                 spelling.name_key = canonical.name_key
                 or (
-                    (canonical.uses > spelling.uses or (canonical.uses = spelling.uses and canonical.name_key < spelling.name_key))
+                    (
+                        spelling.uses < canonical.uses
+                        or (spelling.uses = canonical.uses and spelling.name_key > canonical.name_key)
+                    )
                     and {{ place_similarity('spelling.name_key', 'canonical.name_key') }} >= 0.9
                 )
             )
     qualify row_number() over (
         partition by spelling.subdistrict_code, spelling.name_key
-        order by canonical.uses desc, canonical.name_key, canonical.name_th
+        order by canonical.uses desc, canonical.name_key asc, canonical.name_th asc
     ) = 1
 ),
 
@@ -75,30 +88,34 @@ communities as (
     select distinct
         folded.subdistrict_code,
         folded.name_key,
+        municipalities.lao_code,
         first(folded.name_th order by folded.name_th) over (
             partition by folded.subdistrict_code, folded.name_key
         ) as name_th,
-        municipalities.lao_code,
         min(folded.first_seen_on) over (partition by folded.subdistrict_code, folded.name_key) as first_seen_on
     from folded
     left join municipalities on folded.subdistrict_code = municipalities.subdistrict_code
+),
+
+final as (
+    select
+        communities.lao_code,
+        communities.subdistrict_code,
+        communities.name_th,
+        communities.name_key,
+        folded.spelling_key,
+        communities.first_seen_on,
+        left(communities.subdistrict_code, 4) as district_code,
+        left(communities.subdistrict_code, 2) as province_code,
+        -- C + the municipality's code (else the subdistrict's) + a hash of the name: stable as long
+        -- as the community keeps its name and municipality
+        'C' || coalesce(communities.lao_code, communities.subdistrict_code) || '-'
+        || left(md5(communities.name_key), 6) as community_key
+    from communities
+    inner join folded
+        on
+            communities.subdistrict_code = folded.subdistrict_code
+            and communities.name_key = folded.name_key
 )
 
-select
-    -- C + the municipality's code (else the subdistrict's) + a hash of the name: stable as long
-    -- as the community keeps its name and municipality
-    'C' || coalesce(communities.lao_code, communities.subdistrict_code) || '-'
-    || left(md5(communities.name_key), 6) as community_key,
-    communities.lao_code,
-    communities.subdistrict_code,
-    left(communities.subdistrict_code, 4) as district_code,
-    left(communities.subdistrict_code, 2) as province_code,
-    communities.name_th,
-    communities.name_key,
-    folded.spelling_key,
-    communities.first_seen_on
-from communities
-inner join folded
-    on
-        communities.subdistrict_code = folded.subdistrict_code
-        and communities.name_key = folded.name_key
+select * from final

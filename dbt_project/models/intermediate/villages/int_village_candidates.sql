@@ -7,7 +7,12 @@ registry as (
 ),
 
 communities as (
-    select distinct community_key, lao_code, subdistrict_code, name_th, name_key
+    select distinct
+        community_key,
+        lao_code,
+        subdistrict_code,
+        name_th,
+        name_key
     from {{ ref('int_communities') }}
 ),
 
