@@ -66,7 +66,9 @@ def run_nightly(
                 )
     if resolved.work_db.exists():
         lines.extend(_warehouse_summary(resolved.work_db))
-    lines.append("checks, publish and agency reports: issue 5 (the warehouse is built, not yet published).")
+    lines.append(
+        "checks, publish and agency reports: issue 5 (the warehouse is built, not yet published)."
+    )
     return Outcome(result.success, "\n".join(lines))
 
 
