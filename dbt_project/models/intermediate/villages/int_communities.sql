@@ -107,10 +107,11 @@ final as (
         communities.first_seen_on,
         left(communities.subdistrict_code, 4) as district_code,
         left(communities.subdistrict_code, 2) as province_code,
-        -- C + the municipality's code (else the subdistrict's) + a hash of the name: stable as long
-        -- as the community keeps its name and municipality
+        -- C + the municipality's code (else the subdistrict's) + a hash of the subdistrict and the
+        -- name (a municipality serving two subdistricts can have a ชุมชนตลาด in each): stable as
+        -- long as the community keeps its name, subdistrict and municipality
         'C' || coalesce(communities.lao_code, communities.subdistrict_code) || '-'
-        || left(md5(communities.name_key), 6) as community_key
+        || left(md5(communities.subdistrict_code || communities.name_key), 6) as community_key
     from communities
     inner join folded
         on
