@@ -128,30 +128,13 @@ item_subdistricts as (
 ),
 
 -- each project's share in each tambon, over the villages of all its plan items
-project_villages as (
-    select distinct
-        plan_items.integrated_project_id,
-        item_villages.village_code
-    from item_villages
-    inner join plan_items on item_villages.plan_item_id = plan_items.plan_item_id
-),
-
-project_sizes as (
-    select
-        integrated_project_id,
-        count(*) as n_villages
-    from project_villages
-    group by integrated_project_id
-),
-
 project_subdistricts as (
     select
         project_villages.integrated_project_id,
         village_areas.subdistrict_code,
-        count(*) / any_value(project_sizes.n_villages) as village_share
-    from project_villages
+        count(*) / any_value(project_villages.n_villages) as village_share
+    from {{ ref('int_integrated_project_villages') }} as project_villages
     inner join village_areas on project_villages.village_code = village_areas.village_code
-    inner join project_sizes on project_villages.integrated_project_id = project_sizes.integrated_project_id
     group by project_villages.integrated_project_id, village_areas.subdistrict_code
 ),
 

@@ -119,32 +119,14 @@ village_items as (
     group by item_villages.village_code, plan_items.fiscal_year
 ),
 
--- the villages of each integrated project: those of all its plan items
-project_villages as (
-    select distinct
-        plan_items.integrated_project_id,
-        item_villages.village_code
-    from item_villages
-    inner join plan_items on item_villages.plan_item_id = plan_items.plan_item_id
-),
-
-project_sizes as (
-    select
-        integrated_project_id,
-        count(*) as n_villages
-    from project_villages
-    group by integrated_project_id
-),
-
 village_projects as (
     select
         project_villages.village_code,
         projects.fiscal_year,
         count(*) as n_integrated_projects,
-        count(*) filter (where project_sizes.n_villages > 1) as n_shared_projects,
-        sum(projects.budget_thb / project_sizes.n_villages) as budget_thb
-    from project_villages
-    inner join project_sizes on project_villages.integrated_project_id = project_sizes.integrated_project_id
+        count(*) filter (where project_villages.n_villages > 1) as n_shared_projects,
+        sum(projects.budget_thb / project_villages.n_villages) as budget_thb
+    from {{ ref('int_integrated_project_villages') }} as project_villages
     inner join projects on project_villages.integrated_project_id = projects.integrated_project_id
     group by project_villages.village_code, projects.fiscal_year
 ),
