@@ -16,17 +16,6 @@ communities as (
         min(first_seen_on) as first_seen_on
     from {{ ref('int_communities') }}
     group by community_key
-),
-
--- the municipality or TAO serving each village (not the province's อบจ.)
-local_lao as (
-    select
-        served.unit_key,
-        min(served.lao_code) as lao_code
-    from {{ ref('int_lao_villages') }} as served
-    inner join {{ ref('dim_lao') }} as laos on served.lao_code = laos.lao_code
-    where laos.lao_type != 'อบจ.'
-    group by served.unit_key
 )
 
 select
@@ -44,7 +33,7 @@ select
     villages.is_current,
     local_lao.lao_code
 from villages
-left join local_lao on villages.village_code = local_lao.unit_key
+left join {{ ref('int_local_laos') }} as local_lao on villages.village_code = local_lao.unit_key
 union all
 select
     community_key as village_code,

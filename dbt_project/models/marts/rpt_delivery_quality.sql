@@ -8,11 +8,7 @@ deliveries as (
     select
         *,
         -- the name as delivered (a landing file), or the API endpoint without host and query
-        case
-            when original_name like 'http%'
-                then regexp_extract(regexp_replace(original_name, '^https?://[^/]+', ''), '^[^?]*')
-            else regexp_extract(original_name, '[^/]+$')
-        end as source_file
+        {{ delivered_name('original_name') }} as source_file
     from {{ source('raw', 'deliveries') }}
 ),
 

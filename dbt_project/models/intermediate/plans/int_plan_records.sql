@@ -13,18 +13,6 @@ registry as (
     group by village_code
 ),
 
--- the LAO (municipality or TAO, not the province's อบจ.) that serves each village
-local_lao as (
-    select
-        served.unit_key,
-        min(served.lao_code) as lao_code
-    from {{ ref('int_lao_villages') }} as served
-    inner join {{ ref('stg_dla__laos') }} as laos
-        on served.lao_code = laos.lao_code and laos.is_in_latest_snapshot
-    where laos.lao_type != 'อบจ.'
-    group by served.unit_key
-),
-
 dimensions as (
     select * from {{ ref('int_plan_dimensions') }}
 ),
@@ -222,7 +210,7 @@ final as (
         unioned.repairs,
         unioned.warnings,
         -- the file's name as delivered (without the landing folder), or the API endpoint's path
-        regexp_extract(regexp_replace(unioned.source_file, '^https?://[^/]+', ''), '(/api/.*|[^/]+)$') as source_file,
+        {{ delivered_name('unioned.source_file') }} as source_file,
         coalesce(villages.subdistrict_code, communities.subdistrict_code) as subdistrict_code,
         -- DLA: the LAO that plans it; DOPA and CDD: the municipality or TAO serving the village
         coalesce(unioned.lao_code, local_lao.lao_code) as lao_code,
@@ -246,7 +234,7 @@ final as (
             and coalesce(unioned.category, '∅') = coalesce(dimensions.category, '∅')
             and coalesce(unioned.title, '∅') = coalesce(dimensions.title, '∅')
     left join registry as villages on unioned.village_code = villages.village_code
-    left join local_lao on unioned.village_code = local_lao.unit_key
+    left join {{ ref('int_local_laos') }} as local_lao on unioned.village_code = local_lao.unit_key
     left join community_areas as communities
         on unioned.village_code = communities.community_key
 )
