@@ -8,7 +8,9 @@ from typing import Any
 import pyarrow as pa
 from dbt.adapters.duckdb.plugins import BasePlugin
 
-from muban.thai import normalise_text
+from muban.thai import _normalise_one, duckdb_normalise_macro
+
+_PYTHAINLP = "th_normalize_python"
 
 
 class Plugin(BasePlugin):
@@ -16,18 +18,34 @@ class Plugin(BasePlugin):
         self.config = plugin_config
 
     def configure_connection(self, conn: Any) -> None:
-        register(conn)
+        register_functions(conn)
+
+    def configure_cursor(self, cursor: Any) -> None:
+        # dbt runs models on cursors, and a temporary macro lives in one cursor's catalog
+        register_macros(cursor)
 
 
 def register(conn: Any) -> None:
-    """`th_normalize(text)`: see muban.thai.normalise_text."""
+    """`th_normalize(text)` on a plain connection (scripts, tests): see muban.thai."""
+    register_functions(conn)
+    register_macros(conn)
+
+
+def register_functions(conn: Any) -> None:
+    """The Python half of th_normalize (pythainlp, for the few texts that need it); Python
+    UDFs are shared by every cursor of the connection."""
     conn.create_function(
-        "th_normalize",
-        lambda values: normalise_text(
-            values if isinstance(values, pa.Array | pa.ChunkedArray) else pa.array(values)
+        _PYTHAINLP,
+        lambda values: pa.array(
+            [None if v is None else _normalise_one(v) for v in values.to_pylist()], pa.string()
         ),
         ["VARCHAR"],
         "VARCHAR",
         type="arrow",
         side_effects=False,
     )
+
+
+def register_macros(conn: Any) -> None:
+    """`th_normalize(text)`: muban.thai's normalisation in DuckDB SQL."""
+    conn.execute(duckdb_normalise_macro("th_normalize", _PYTHAINLP))

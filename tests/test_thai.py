@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import duckdb
 import numpy as np
 import pyarrow as pa
 from pythainlp.util import normalize
 
+from muban.dbt_plugin import register
 from muban.thai import NEEDS_PYTHAINLP, _normalise_one, normalise_text
 from simulator.defects import ocr_confuse, typo
 from simulator.vocabulary import TEMPLATES, VILLAGE_NAME_HEADS, VILLAGE_NAME_TAILS
@@ -37,3 +39,49 @@ def test_the_shortcut_changes_nothing_pythainlp_would_change() -> None:
     for text in samples:
         cleaned = _normalise_one(text)
         assert cleaned == normalize(cleaned), text
+
+
+def _samples() -> list[str]:
+    rng = np.random.default_rng(11)
+    texts = [f"บ้าน{h}{t}" for h in VILLAGE_NAME_HEADS for t in VILLAGE_NAME_TAILS]
+    texts += [core for template in TEMPLATES for core in template.cores]
+    texts += [typo(t, rng) for t in texts] + [ocr_confuse(t, rng) for t in texts]
+    # every space and zero-width character, at the ends and doubled, Thai digits, NFD input
+    texts += [
+        f"{c}ม.๑{c}{c}บ้าน{c}นา{c}" for c in " \t\n\u00a0\u2003\u3000\u200b\u200c\u200d\u2060\ufeff"
+    ]
+    texts += [
+        "เเพร่",
+        "น้ำ",
+        "นำ้",
+        "ก\u0e48\u0e38",
+        "ก\u0e38\u0e48",
+        "ก\u0e3a\u0e38",
+        "ﬁ",
+        "Å",
+        "\u0e4dา",
+        "่ก",
+        "ก  ั",
+        "cafe\u0301",
+        "",
+        " ",
+        "\u200b",
+    ]
+    return texts
+
+
+def test_arrow_and_duckdb_versions_equal_the_reference() -> None:
+    """normalise_text (Arrow) and th_normalize (DuckDB SQL, what dbt's staging uses) give
+    exactly `_normalise_one` on every sample."""
+    samples = _samples()
+    expected = [_normalise_one(s) for s in samples]
+    assert normalise_text(pa.array(samples)).to_pylist() == expected
+
+    con = duckdb.connect()
+    register(con)
+    got = con.execute(
+        "select th_normalize(text) from unnest(?) with ordinality as t(text, n) order by n",
+        [samples],
+    ).fetchall()
+    assert [row[0] for row in got] == expected
+    assert con.execute("select th_normalize(null)").fetchall() == [(None,)]

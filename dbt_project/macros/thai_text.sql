@@ -1,6 +1,11 @@
-{#- Thai digits to Arabic, anywhere in a text. -#}
+{#- Thai digits to Arabic, anywhere in a text. translate() is slow (about 1 s per million short
+    texts) and most texts have no Thai digit: the regex guard costs a tenth of that. -#}
 {% macro arabic_digits(column) -%}
-    translate({{ column }}, '๐๑๒๓๔๕๖๗๘๙', '0123456789')
+    case
+        when regexp_matches({{ column }}, '[๐-๙]')
+            then translate({{ column }}, '๐๑๒๓๔๕๖๗๘๙', '0123456789')
+        else {{ column }}
+    end
 {%- endmacro %}
 
 {#- A delivered name, normalised: digits, spaces, zero-width characters, pythainlp's normalize
@@ -14,18 +19,18 @@
     nullif(trim(regexp_replace({{ column }}, '^\s*({{ prefixes | join("|") }})\s*', '')), '')
 {%- endmacro %}
 
-{#- Every distinct text of the given columns, with its normalised form: th_normalize runs once per
-    distinct value (DuckDB calls a UDF per vector of 2,048 rows, so a per-row call would normalise
-    the same title many times). Use it as a materialized CTE and join it back per column. -#}
-{% macro normalised_text_lookup(relation, columns) -%}
+{#- One CTE per column, `<column>_texts`: each distinct delivered text of the column with its
+    normalised form, so th_normalize runs once per distinct value rather than once per row. Join
+    it back on `delivered`. One lookup per column, not one for all columns: each join's hash table
+    then holds only its own column's texts (a shared one made the DLA staging run out of memory). -#}
+{% macro normalised_text_lookups(relation, columns) -%}
+    {%- for column in columns %}
+{{ column }}_texts as (
     select
         delivered,
         {{ normalised('delivered') }} as normalised
-    from (
-        {%- for column in columns %}
-        {{ "union" if not loop.first }}
-        select {{ column }} as delivered from {{ relation }}
-        {%- endfor %}
-    ) as texts
+    from (select distinct {{ column }} as delivered from {{ relation }}) as texts
     where delivered is not null
+),
+{% endfor -%}
 {%- endmacro %}

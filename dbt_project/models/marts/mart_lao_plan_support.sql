@@ -46,27 +46,45 @@ served_villages as (
     from {{ ref('bridge_lao_village') }}
 ),
 
--- one pattern of every exclude phrase (literal text: regexp_escape)
+-- every exclude phrase (literal text, taken out with replace: a regex pattern that is not a
+-- constant would be compiled again for every title)
 exclusions as (
-    select coalesce(string_agg(regexp_escape(keyword), '|'), '^$') as pattern
+    select coalesce(list(keyword order by keyword), []) as phrases
     from keywords
     where kind = 'exclude'
 ),
 
--- titles without white space and without the excluded phrases
+-- titles without white space
 item_titles as (
     select
-        dla_items.plan_item_id,
-        regexp_replace(regexp_replace(coalesce(dla_items.title, ''), '\s', '', 'g'), exclusions.pattern, '', 'g')
-            as title_key
+        plan_item_id,
+        regexp_replace(coalesce(title, ''), '\s', '', 'g') as title_key
     from dla_items
+),
+
+-- the few titles that hold an include keyword: only they need the excluded phrases taken out
+candidate_titles as (
+    select distinct
+        item_titles.plan_item_id,
+        item_titles.title_key
+    from item_titles
+    inner join keywords on keywords.kind = 'include' and contains(item_titles.title_key, keywords.keyword)
+),
+
+candidates_without_exclusions as (
+    select
+        candidate_titles.plan_item_id,
+        -- sqlfluff does not parse DuckDB's lambda: replace every phrase in turn
+        list_reduce(exclusions.phrases, lambda title, phrase: replace(title, phrase, ''), candidate_titles.title_key) as title_key  -- noqa: PRS, RF02, LT05
+    from candidate_titles
     cross join exclusions
 ),
 
 planning_items as (
-    select distinct item_titles.plan_item_id
-    from item_titles
-    inner join keywords on keywords.kind = 'include' and contains(item_titles.title_key, keywords.keyword)
+    select distinct candidates_without_exclusions.plan_item_id
+    from candidates_without_exclusions
+    inner join keywords
+        on keywords.kind = 'include' and contains(candidates_without_exclusions.title_key, keywords.keyword)
 ),
 
 -- the years of the DLA plan period that the province's plans budget

@@ -4,7 +4,7 @@
 -- year (seed certification_schemes) is applied later, as is village resolution.
 with
 
-source as (
+source as not materialized (
     select * from {{ source('cdd', 'certification') }}
 ),
 
@@ -31,14 +31,12 @@ workbook_titles as (
     group by sha256
 ),
 
-normalised_texts as materialized (
-    {{ normalised_text_lookup('source', [
-        'district_name',
-        'subdistrict_name',
-        'village_name',
-        'level',
-    ]) }}
-),
+{{ normalised_text_lookups('source', [
+    'district_name',
+    'subdistrict_name',
+    'village_name',
+    'level',
+]) }}
 
 parsed as (
     select
@@ -83,10 +81,10 @@ parsed as (
     from source
     inner join deliveries on source._delivery_id = deliveries.delivery_id
     left join workbook_titles on deliveries.sha256 = workbook_titles.sha256
-    left join normalised_texts as district_text on source.district_name = district_text.delivered
-    left join normalised_texts as subdistrict_text on source.subdistrict_name = subdistrict_text.delivered
-    left join normalised_texts as village_text on source.village_name = village_text.delivered
-    left join normalised_texts as level_text on source.level = level_text.delivered
+    left join district_name_texts as district_text on source.district_name = district_text.delivered
+    left join subdistrict_name_texts as subdistrict_text on source.subdistrict_name = subdistrict_text.delivered
+    left join village_name_texts as village_text on source.village_name = village_text.delivered
+    left join level_texts as level_text on source.level = level_text.delivered
 ),
 
 flagged as (

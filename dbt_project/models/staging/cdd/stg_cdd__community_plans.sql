@@ -5,7 +5,7 @@
 -- Same columns, names and types as stg_dopa__village_plans, so the two can be unioned.
 with
 
-source as (
+source as not materialized (
     select * from {{ source('cdd', 'community_plans') }}
 ),
 
@@ -23,16 +23,22 @@ deliveries as (
     where status = 'ingested'
 ),
 
-normalised_texts as materialized (
-    {{ normalised_text_lookup('source', [
-        'district_name',
-        'subdistrict_name',
-        'village_name',
-        'project_name',
-        'category',
-        'requested_from',
-    ]) }}
+-- a re-export repeats a row cell for cell: the first copy stands
+later_copies as (
+    {{ later_copies('source', [
+        'seq', 'district_name', 'subdistrict_name', 'moo', 'village_name', 'project_name',
+        'implementation', 'category', 'budget', 'year', 'requested_from',
+    ], delivery_column='_delivery_id', row_column='_source_row') }}
 ),
+
+{{ normalised_text_lookups('source', [
+    'district_name',
+    'subdistrict_name',
+    'village_name',
+    'project_name',
+    'category',
+    'requested_from',
+]) }}
 
 parsed as (
     select
@@ -74,22 +80,17 @@ parsed as (
         {{ is_readable_amount('source.budget') }} as is_readable_budget,
         source.year as fiscal_year_delivered,
         {{ be_year('source.year') }} as fiscal_year,
-        -- a re-export repeats a row cell for cell: the first copy stands
-        row_number() over (
-            partition by
-                source._delivery_id, source.seq, source.district_name, source.subdistrict_name,
-                source.moo, source.village_name, source.project_name, source.implementation,
-                source.category, source.budget, source.year, source.requested_from
-            order by try_cast(source._source_row as bigint), source._source_row
-        ) as copy_number
+        coalesce(later_copies.copy_number, 1) as copy_number
     from source
     inner join deliveries on source._delivery_id = deliveries.delivery_id
-    left join normalised_texts as district_text on source.district_name = district_text.delivered
-    left join normalised_texts as subdistrict_text on source.subdistrict_name = subdistrict_text.delivered
-    left join normalised_texts as village_text on source.village_name = village_text.delivered
-    left join normalised_texts as title_text on source.project_name = title_text.delivered
-    left join normalised_texts as category_text on source.category = category_text.delivered
-    left join normalised_texts as requested_text on source.requested_from = requested_text.delivered
+    left join district_name_texts as district_text on source.district_name = district_text.delivered
+    left join subdistrict_name_texts as subdistrict_text on source.subdistrict_name = subdistrict_text.delivered
+    left join village_name_texts as village_text on source.village_name = village_text.delivered
+    left join project_name_texts as title_text on source.project_name = title_text.delivered
+    left join category_texts as category_text on source.category = category_text.delivered
+    left join requested_from_texts as requested_text on source.requested_from = requested_text.delivered
+    left join later_copies
+        on source._delivery_id = later_copies.delivery_id and source._source_row = later_copies.source_row
 ),
 
 flagged as (

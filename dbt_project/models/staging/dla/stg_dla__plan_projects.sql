@@ -4,7 +4,7 @@
 -- stg_dla__plan_project_years explodes it into fiscal years, stg_dla__plan_targets parses the target.
 with
 
-source as (
+source as not materialized (
     select * from {{ source('dla', 'plan_projects') }}
 ),
 
@@ -16,19 +16,17 @@ deliveries as (
     where status = 'ingested' and dataset = 'dla/plan_projects'
 ),
 
-normalised_texts as materialized (
-    {{ normalised_text_lookup('source', [
-        'edition',
-        'strategy',
-        'program',
-        'project_name',
-        'objective',
-        'target',
-        'kpi',
-        'expected_result',
-        'responsible_unit',
-    ]) }}
-),
+{{ normalised_text_lookups('source', [
+    'edition',
+    'strategy',
+    'program',
+    'project_name',
+    'objective',
+    'target',
+    'kpi',
+    'expected_result',
+    'responsible_unit',
+]) }}
 
 typed as (
     select
@@ -80,15 +78,15 @@ typed as (
         {{ code_was_float('source.lao_code') }} as code_was_float
     from source
     inner join deliveries on source._delivery_id = deliveries.delivery_id
-    left join normalised_texts as edition_text on source.edition = edition_text.delivered
-    left join normalised_texts as strategy_text on source.strategy = strategy_text.delivered
-    left join normalised_texts as program_text on source.program = program_text.delivered
-    left join normalised_texts as title_text on source.project_name = title_text.delivered
-    left join normalised_texts as objective_text on source.objective = objective_text.delivered
-    left join normalised_texts as target_text on source.target = target_text.delivered
-    left join normalised_texts as kpi_text on source.kpi = kpi_text.delivered
-    left join normalised_texts as result_text on source.expected_result = result_text.delivered
-    left join normalised_texts as unit_text on source.responsible_unit = unit_text.delivered
+    left join edition_texts as edition_text on source.edition = edition_text.delivered
+    left join strategy_texts as strategy_text on source.strategy = strategy_text.delivered
+    left join program_texts as program_text on source.program = program_text.delivered
+    left join project_name_texts as title_text on source.project_name = title_text.delivered
+    left join objective_texts as objective_text on source.objective = objective_text.delivered
+    left join target_texts as target_text on source.target = target_text.delivered
+    left join kpi_texts as kpi_text on source.kpi = kpi_text.delivered
+    left join expected_result_texts as result_text on source.expected_result = result_text.delivered
+    left join responsible_unit_texts as unit_text on source.responsible_unit = unit_text.delivered
 ),
 
 ranked as (

@@ -4,7 +4,7 @@
 -- Same columns, names and types as stg_cdd__community_plans, so the two can be unioned.
 with
 
-source as (
+source as not materialized (
     select * from {{ source('dopa', 'village_plans') }}
 ),
 
@@ -20,14 +20,30 @@ deliveries as (
     where status = 'ingested'
 ),
 
-normalised_texts as materialized (
-    {{ normalised_text_lookup('source', [
-        'project_name',
-        'dimension_group',
-        'funding_source',
-        'responsible',
-    ]) }}
+-- a re-export repeats (village code, fiscal year, ลำดับ) in the same file: the first copy stands
+copy_keys as materialized (
+    select
+        _delivery_id as delivery_id,
+        _source_row as source_row,
+        {{ plan_village_code('village_code') }} as village_code,
+        {{ be_year('fiscal_year') }} as fiscal_year,
+        {{ plan_whole_number('seq') }} as seq
+    from source
 ),
+
+later_copies as (
+    {{ later_copies(
+        'copy_keys', ['village_code', 'fiscal_year', 'seq'],
+        where='village_code is not null and fiscal_year is not null and seq is not null',
+    ) }}
+),
+
+{{ normalised_text_lookups('source', [
+    'project_name',
+    'dimension_group',
+    'funding_source',
+    'responsible',
+]) }}
 
 parsed as (
     select
@@ -64,28 +80,16 @@ parsed as (
         {{ baht('source.budget') }} as budget_thb,
         {{ is_readable_amount('source.budget') }} as is_readable_budget,
         source.fiscal_year as fiscal_year_delivered,
-        {{ be_year('source.fiscal_year') }} as fiscal_year
+        {{ be_year('source.fiscal_year') }} as fiscal_year,
+        coalesce(later_copies.copy_number, 1) as copy_number
     from source
     inner join deliveries on source._delivery_id = deliveries.delivery_id
-    left join normalised_texts as title_text on source.project_name = title_text.delivered
-    left join normalised_texts as category_text on source.dimension_group = category_text.delivered
-    left join normalised_texts as funding_text on source.funding_source = funding_text.delivered
-    left join normalised_texts as responsible_text on source.responsible = responsible_text.delivered
-),
-
--- a re-export repeats (village code, fiscal year, ลำดับ) in the same file: the first copy stands
-numbered as (
-    select
-        *,
-        case
-            when village_code is not null and fiscal_year is not null and seq is not null
-                then row_number() over (
-                    partition by delivery_id, village_code, fiscal_year, seq
-                    order by try_cast(source_row as bigint), source_row
-                )
-            else 1
-        end as copy_number
-    from parsed
+    left join project_name_texts as title_text on source.project_name = title_text.delivered
+    left join dimension_group_texts as category_text on source.dimension_group = category_text.delivered
+    left join funding_source_texts as funding_text on source.funding_source = funding_text.delivered
+    left join responsible_texts as responsible_text on source.responsible = responsible_text.delivered
+    left join later_copies
+        on source._delivery_id = later_copies.delivery_id and source._source_row = later_copies.source_row
 ),
 
 flagged as (
@@ -116,7 +120,7 @@ flagged as (
         ]) }} as repairs,
         {{ plan_flag_codes('flags') }} as warnings,
         {{ plan_record_reasons() }} as reasons
-    from numbered
+    from parsed
 ),
 
 final as (
