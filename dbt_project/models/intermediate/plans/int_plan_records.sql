@@ -34,29 +34,24 @@ village_plans as (
     from (
         select * from {{ ref('stg_dopa__village_plans') }}
         union all by name
-        select * from {{ ref('stg_cdd__community_plans') }}
+        -- each CDD record with the village of its place (district, subdistrict, number, name); joined
+        -- here, on the table, so that DuckDB hashes the few places and not the wide records
+        select
+            cdd.*,
+            matches.unit_key as matched_village_code,
+            matches.match_method as cdd_match_method,
+            matches.match_confidence as cdd_match_confidence,
+            matches.candidates as cdd_match_candidates
+        from {{ ref('stg_cdd__community_plans') }} as cdd
+        left join {{ ref('int_cdd__village_matches') }} as matches
+            on
+                cdd.province_code = matches.province_code
+                and coalesce(cdd.district_name, '∅') = coalesce(matches.district_name, '∅')
+                and coalesce(cdd.subdistrict_name, '∅') = coalesce(matches.subdistrict_name, '∅')
+                and coalesce(cdd.moo, -1) = coalesce(matches.moo, -1)
+                and coalesce(cdd.village_name, '∅') = coalesce(matches.village_name, '∅')
     ) as plan_rows
     inner join deliveries_in_force on plan_rows.delivery_id = deliveries_in_force.delivery_id
-),
-
--- the village of each CDD record, as a narrow table (joining the wide records to the matches
--- directly makes DuckDB hash the wide side)
-cdd_matches as (
-    select
-        plan_rows.delivery_id,
-        plan_rows.source_row,
-        matches.unit_key,
-        matches.match_method,
-        matches.match_confidence,
-        matches.candidates
-    from {{ ref('stg_cdd__community_plans') }} as plan_rows
-    inner join {{ ref('int_cdd__village_matches') }} as matches
-        on
-            plan_rows.province_code = matches.province_code
-            and coalesce(plan_rows.district_name, '∅') = coalesce(matches.district_name, '∅')
-            and coalesce(plan_rows.subdistrict_name, '∅') = coalesce(matches.subdistrict_name, '∅')
-            and coalesce(plan_rows.moo, -1) = coalesce(matches.moo, -1)
-            and coalesce(plan_rows.village_name, '∅') = coalesce(matches.village_name, '∅')
 ),
 
 dopa_cdd as (
@@ -82,17 +77,17 @@ dopa_cdd as (
         village_plans.repairs,
         case
             when village_plans.agency = 'dopa' and registry.village_code is not null then registry.village_code
-            when village_plans.agency = 'cdd' and cdd_matches.match_confidence >= 0.8 then cdd_matches.unit_key
+            when village_plans.agency = 'cdd' and village_plans.cdd_match_confidence >= 0.8 then village_plans.matched_village_code
         end as village_code,
         case
             when
                 village_plans.agency = 'dopa'
                 then case when registry.village_code is not null then 'code' else 'unresolved' end
-            else cdd_matches.match_method
+            else village_plans.cdd_match_method
         end as match_method,
         case
             when village_plans.agency = 'dopa' then case when registry.village_code is not null then 1.0 else 0 end
-            else cdd_matches.match_confidence
+            else village_plans.cdd_match_confidence
         end as match_confidence,
         case
             when village_plans.agency = 'dopa' and registry.village_code is null
@@ -100,14 +95,12 @@ dopa_cdd as (
                     'รหัสหมู่บ้าน '
                     || coalesce(village_plans.village_code_delivered, '(ว่าง)')
                     || ' ไม่มีในทะเบียนหมู่บ้าน'
-            else cdd_matches.candidates
+            else village_plans.cdd_match_candidates
         end as match_candidates,
-        cdd_matches.match_method = 'inconsistent' as is_village_inconsistent
+        village_plans.cdd_match_method = 'inconsistent' as is_village_inconsistent
     from village_plans
     left join registry
         on village_plans.agency = 'dopa' and village_plans.village_code = registry.village_code
-    left join cdd_matches
-        on village_plans.delivery_id = cdd_matches.delivery_id and village_plans.source_row = cdd_matches.source_row
 ),
 
 -- the years a DLA record budgets, and the reasons of any of them
