@@ -77,7 +77,8 @@ dopa_cdd as (
         village_plans.repairs,
         case
             when village_plans.agency = 'dopa' and registry.village_code is not null then registry.village_code
-            when village_plans.agency = 'cdd' and village_plans.cdd_match_confidence >= 0.8 then village_plans.matched_village_code
+            when village_plans.agency = 'cdd' and village_plans.cdd_match_confidence >= 0.8
+                then village_plans.matched_village_code
         end as village_code,
         case
             when
