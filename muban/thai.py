@@ -1,7 +1,9 @@
-"""Thai text normalisation shared by every stage (staging UDFs, validation, scoring).
+"""Thai text normalisation shared by every stage (staging, validation, scoring).
 
-Vectorised over Arrow arrays: the few expensive steps (pythainlp's `normalize`, which fixes
-doubled vowels such as เเ → แ and misordered tone marks) run once per distinct value.
+One definition, `_normalise_one`, in three forms that give the same result: the reference in
+Python, `normalise_text` over Arrow arrays, and `duckdb_normalise_macro` in DuckDB SQL (what the
+dbt staging models call as th_normalize). The expensive step, pythainlp's `normalize` (it fixes
+doubled vowels such as เเ → แ and misordered tone marks), runs only on the texts that need it.
 """
 
 from __future__ import annotations
