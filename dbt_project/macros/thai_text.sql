@@ -34,3 +34,11 @@
 ),
 {% endfor -%}
 {%- endmacro %}
+
+{#- The joins that go with normalised_text_lookups: `<column>_texts.normalised` is then the
+    normalised form of `relation.<column>`. -#}
+{% macro normalised_text_joins(relation, columns) -%}
+    {%- for column in columns %}
+    left join {{ column }}_texts on {{ relation }}.{{ column }} = {{ column }}_texts.delivered
+    {%- endfor %}
+{%- endmacro %}

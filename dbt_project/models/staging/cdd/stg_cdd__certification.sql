@@ -2,6 +2,15 @@
 -- one row per delivered worksheet data row: score, level and date typed, the place normalised as
 -- in stg_cdd__community_plans. Levels are kept as delivered (normalised): the scheme in force that
 -- year (seed certification_schemes) is applied later, as is village resolution.
+
+{#- the delivered texts that th_normalize normalises, each once per distinct value -#}
+{%- set normalised_columns = [
+    'district_name',
+    'subdistrict_name',
+    'village_name',
+    'level',
+] %}
+
 with
 
 source as not materialized (
@@ -31,12 +40,7 @@ workbook_titles as (
     group by sha256
 ),
 
-{{ normalised_text_lookups('source', [
-    'district_name',
-    'subdistrict_name',
-    'village_name',
-    'level',
-]) }}
+{{ normalised_text_lookups('source', normalised_columns) }}
 
 parsed as (
     select
@@ -58,16 +62,16 @@ parsed as (
         source.moo as moo_delivered,
         {{ plan_moo('source.moo') }} as moo,
         source.village_name as village_name_delivered,
-        village_text.normalised as village_name,
+        village_name_texts.normalised as village_name,
         source.subdistrict_name as subdistrict_name_delivered,
-        subdistrict_text.normalised as subdistrict_normalised,
+        subdistrict_name_texts.normalised as subdistrict_normalised,
         source.district_name as district_name_delivered,
-        district_text.normalised as district_normalised,
+        district_name_texts.normalised as district_normalised,
         -- certification
         source.score as score_delivered,
         try_cast(trim({{ arabic_digits('source.score') }}) as decimal(5, 2)) as score,
         source.level as level_delivered,
-        level_text.normalised as level,  -- noqa: RF04
+        level_texts.normalised as level,  -- noqa: RF04
         source.certified_on as certified_on_delivered,
         -- a date cell arrives as an ISO date (CE), typed text as d/m/yyyy (BE): be_date reads both
         {{ be_date('source.certified_on') }} as certified_on,
@@ -81,10 +85,7 @@ parsed as (
     from source
     inner join deliveries on source._delivery_id = deliveries.delivery_id
     left join workbook_titles on deliveries.sha256 = workbook_titles.sha256
-    left join district_name_texts as district_text on source.district_name = district_text.delivered
-    left join subdistrict_name_texts as subdistrict_text on source.subdistrict_name = subdistrict_text.delivered
-    left join village_name_texts as village_text on source.village_name = village_text.delivered
-    left join level_texts as level_text on source.level = level_text.delivered
+    {{ normalised_text_joins('source', normalised_columns) }}
 ),
 
 flagged as (

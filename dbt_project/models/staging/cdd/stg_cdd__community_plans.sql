@@ -3,6 +3,17 @@
 -- dropped here (title, blank and subtotal rows never reached raw), and villages and dimensions
 -- are resolved later (intermediate): CDD names its village by district, subdistrict, number and name.
 -- Same columns, names and types as stg_dopa__village_plans, so the two can be unioned.
+
+{#- the delivered texts that th_normalize normalises, each once per distinct value -#}
+{%- set normalised_columns = [
+    'district_name',
+    'subdistrict_name',
+    'village_name',
+    'project_name',
+    'category',
+    'requested_from',
+] %}
+
 with
 
 source as not materialized (
@@ -31,14 +42,7 @@ later_copies as (
     ], delivery_column='_delivery_id', row_column='_source_row') }}
 ),
 
-{{ normalised_text_lookups('source', [
-    'district_name',
-    'subdistrict_name',
-    'village_name',
-    'project_name',
-    'category',
-    'requested_from',
-]) }}
+{{ normalised_text_lookups('source', normalised_columns) }}
 
 parsed as (
     select
@@ -59,21 +63,21 @@ parsed as (
         source.moo as moo_delivered,
         {{ plan_moo('source.moo') }} as moo,
         source.village_name as village_name_delivered,
-        village_text.normalised as village_name,
+        village_name_texts.normalised as village_name,
         source.subdistrict_name as subdistrict_name_delivered,
-        subdistrict_text.normalised as subdistrict_normalised,
+        subdistrict_name_texts.normalised as subdistrict_normalised,
         source.district_name as district_name_delivered,
-        district_text.normalised as district_normalised,
+        district_name_texts.normalised as district_normalised,
         -- project
         source.seq as seq_delivered,
         {{ plan_whole_number('source.seq') }} as seq,
         source.project_name as title_delivered,
-        title_text.normalised as title,
+        project_name_texts.normalised as title,
         source.category as category_delivered,
-        category_text.normalised as category,
+        category_texts.normalised as category,
         source.implementation as implementation_delivered,
         {{ plan_implementation('source.implementation') }} as implementation,
-        requested_text.normalised as requested_from,
+        requested_from_texts.normalised as requested_from,
         -- measures
         source.budget as budget_delivered,
         {{ baht('source.budget') }} as budget_thb,
@@ -83,12 +87,7 @@ parsed as (
         coalesce(later_copies.copy_number, 1) as copy_number
     from source
     inner join deliveries on source._delivery_id = deliveries.delivery_id
-    left join district_name_texts as district_text on source.district_name = district_text.delivered
-    left join subdistrict_name_texts as subdistrict_text on source.subdistrict_name = subdistrict_text.delivered
-    left join village_name_texts as village_text on source.village_name = village_text.delivered
-    left join project_name_texts as title_text on source.project_name = title_text.delivered
-    left join category_texts as category_text on source.category = category_text.delivered
-    left join requested_from_texts as requested_text on source.requested_from = requested_text.delivered
+    {{ normalised_text_joins('source', normalised_columns) }}
     left join later_copies
         on source._delivery_id = later_copies.delivery_id and source._source_row = later_copies.source_row
 ),

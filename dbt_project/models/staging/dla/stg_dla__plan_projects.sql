@@ -2,6 +2,20 @@
 -- pull), typed and normalised. Every edition stays; `is_latest_edition` marks, per project, the
 -- record that replaces the others. The budget stays the delivered JSON text here:
 -- stg_dla__plan_project_years explodes it into fiscal years, stg_dla__plan_targets parses the target.
+
+{#- the delivered texts that th_normalize normalises, each once per distinct value -#}
+{%- set normalised_columns = [
+    'edition',
+    'strategy',
+    'program',
+    'project_name',
+    'objective',
+    'target',
+    'kpi',
+    'expected_result',
+    'responsible_unit',
+] %}
+
 with
 
 source as not materialized (
@@ -16,17 +30,7 @@ deliveries as (
     where status = 'ingested' and dataset = 'dla/plan_projects'
 ),
 
-{{ normalised_text_lookups('source', [
-    'edition',
-    'strategy',
-    'program',
-    'project_name',
-    'objective',
-    'target',
-    'kpi',
-    'expected_result',
-    'responsible_unit',
-]) }}
+{{ normalised_text_lookups('source', normalised_columns) }}
 
 typed as (
     select
@@ -41,21 +45,21 @@ typed as (
         nullif(regexp_replace({{ arabic_digits('source.period') }}, '\s+', '', 'g'), '') as period,
         -- edition
         source.edition as edition_delivered,
-        {{ dla_edition_kind('edition_text.normalised') }} as edition_kind,
+        {{ dla_edition_kind('edition_texts.normalised') }} as edition_kind,
         {{ dla_edition_number('source.edition') }} as edition_number,
         -- attributes: as delivered, and normalised (program and target are the API's field names,
         -- though the linter knows them as keywords)
         source.strategy as strategy_delivered,
-        strategy_text.normalised as strategy,
-        program_text.normalised as program,  -- noqa: RF04
+        strategy_texts.normalised as strategy,
+        program_texts.normalised as program,  -- noqa: RF04
         source.project_name as title_delivered,
-        title_text.normalised as title,
-        objective_text.normalised as objective,
+        project_name_texts.normalised as title,
+        objective_texts.normalised as objective,
         source.target as target_delivered,
-        target_text.normalised as target,  -- noqa: RF04
-        kpi_text.normalised as kpi,
-        result_text.normalised as expected_result,
-        unit_text.normalised as responsible_unit,
+        target_texts.normalised as target,  -- noqa: RF04
+        kpi_texts.normalised as kpi,
+        expected_result_texts.normalised as expected_result,
+        responsible_unit_texts.normalised as responsible_unit,
         try_cast(source.updated_at as timestamptz) as updated_at,
         -- measures: the five-year budget object, as delivered
         source.budget as budget_delivered,
@@ -78,15 +82,7 @@ typed as (
         {{ code_was_float('source.lao_code') }} as code_was_float
     from source
     inner join deliveries on source._delivery_id = deliveries.delivery_id
-    left join edition_texts as edition_text on source.edition = edition_text.delivered
-    left join strategy_texts as strategy_text on source.strategy = strategy_text.delivered
-    left join program_texts as program_text on source.program = program_text.delivered
-    left join project_name_texts as title_text on source.project_name = title_text.delivered
-    left join objective_texts as objective_text on source.objective = objective_text.delivered
-    left join target_texts as target_text on source.target = target_text.delivered
-    left join kpi_texts as kpi_text on source.kpi = kpi_text.delivered
-    left join expected_result_texts as result_text on source.expected_result = result_text.delivered
-    left join responsible_unit_texts as unit_text on source.responsible_unit = unit_text.delivered
+    {{ normalised_text_joins('source', normalised_columns) }}
 ),
 
 ranked as (

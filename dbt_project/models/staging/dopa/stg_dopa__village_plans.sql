@@ -2,6 +2,15 @@
 -- normalised, with what was repaired and why a row must be quarantined. No row is dropped here,
 -- and villages and dimensions are resolved later (intermediate), not here.
 -- Same columns, names and types as stg_cdd__community_plans, so the two can be unioned.
+
+{#- the delivered texts that th_normalize normalises, each once per distinct value -#}
+{%- set normalised_columns = [
+    'project_name',
+    'dimension_group',
+    'funding_source',
+    'responsible',
+] %}
+
 with
 
 source as not materialized (
@@ -38,12 +47,7 @@ later_copies as (
     ) }}
 ),
 
-{{ normalised_text_lookups('source', [
-    'project_name',
-    'dimension_group',
-    'funding_source',
-    'responsible',
-]) }}
+{{ normalised_text_lookups('source', normalised_columns) }}
 
 parsed as (
     select
@@ -66,13 +70,13 @@ parsed as (
         source.seq as seq_delivered,
         {{ plan_whole_number('source.seq') }} as seq,
         source.project_name as title_delivered,
-        title_text.normalised as title,
+        project_name_texts.normalised as title,
         source.dimension_group as category_delivered,
-        category_text.normalised as category_normalised,
+        dimension_group_texts.normalised as category_normalised,
         source.implementation as implementation_delivered,
         {{ plan_implementation('source.implementation') }} as implementation,
-        funding_text.normalised as funding_source,
-        responsible_text.normalised as responsible,
+        funding_source_texts.normalised as funding_source,
+        responsible_texts.normalised as responsible,
         source.assembly_date as assembly_date_delivered,
         {{ be_date('source.assembly_date') }} as assembly_on,
         -- measures
@@ -84,10 +88,7 @@ parsed as (
         coalesce(later_copies.copy_number, 1) as copy_number
     from source
     inner join deliveries on source._delivery_id = deliveries.delivery_id
-    left join project_name_texts as title_text on source.project_name = title_text.delivered
-    left join dimension_group_texts as category_text on source.dimension_group = category_text.delivered
-    left join funding_source_texts as funding_text on source.funding_source = funding_text.delivered
-    left join responsible_texts as responsible_text on source.responsible = responsible_text.delivered
+    {{ normalised_text_joins('source', normalised_columns) }}
     left join later_copies
         on source._delivery_id = later_copies.delivery_id and source._source_row = later_copies.source_row
 ),
