@@ -4,12 +4,7 @@
 -- year (seed certification_schemes) is applied later, as is village resolution.
 
 {#- the delivered texts that th_normalize normalises, each once per distinct value -#}
-{%- set normalised_columns = [
-    'district_name',
-    'subdistrict_name',
-    'village_name',
-    'level',
-] %}
+{%- set normalised_columns = ['district_name', 'subdistrict_name', 'village_name', 'level'] %}
 
 with
 

@@ -6,12 +6,8 @@
 
 {#- the delivered texts that th_normalize normalises, each once per distinct value -#}
 {%- set normalised_columns = [
-    'district_name',
-    'subdistrict_name',
-    'village_name',
-    'project_name',
-    'category',
-    'requested_from',
+    'district_name', 'subdistrict_name', 'village_name', 'project_name', 'category',
+    'requested_from'
 ] %}
 
 with

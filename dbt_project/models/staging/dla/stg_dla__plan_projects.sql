@@ -5,15 +5,8 @@
 
 {#- the delivered texts that th_normalize normalises, each once per distinct value -#}
 {%- set normalised_columns = [
-    'edition',
-    'strategy',
-    'program',
-    'project_name',
-    'objective',
-    'target',
-    'kpi',
-    'expected_result',
-    'responsible_unit',
+    'edition', 'strategy', 'program', 'project_name', 'objective', 'target', 'kpi',
+    'expected_result', 'responsible_unit'
 ] %}
 
 with

@@ -4,12 +4,7 @@
 -- Same columns, names and types as stg_cdd__community_plans, so the two can be unioned.
 
 {#- the delivered texts that th_normalize normalises, each once per distinct value -#}
-{%- set normalised_columns = [
-    'project_name',
-    'dimension_group',
-    'funding_source',
-    'responsible',
-] %}
+{%- set normalised_columns = ['project_name', 'dimension_group', 'funding_source', 'responsible'] %}
 
 with
 
