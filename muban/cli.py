@@ -234,7 +234,15 @@ def rollback(
     warehouse: Annotated[Path, typer.Option(help="Warehouse folder.")] = WAREHOUSE,
 ) -> None:
     """Put the previous publication back in place (atomically)."""
-    _not_built("rollback", 5)
+    from publish.publication import PublicationError
+    from publish.publication import rollback as roll_back
+
+    try:
+        previous = roll_back(warehouse)
+    except PublicationError as error:
+        typer.echo(f"muban rollback: {error}", err=True)
+        raise typer.Exit(code=1) from error
+    typer.echo(f"rolled back: publication {previous.publication_id} is published again")
 
 
 @app.command()

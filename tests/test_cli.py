@@ -6,6 +6,8 @@ import json
 import subprocess
 import sys
 
+import duckdb
+
 COMMANDS = ("simulate", "run", "demo", "rollback", "validate", "score", "bench")
 
 
@@ -23,13 +25,42 @@ def test_help_lists_every_command_of_the_contract() -> None:
 
 
 def test_commands_not_built_yet_say_so_and_fail() -> None:
-    for args in (
-        ["rollback"],
-        ["validate", "f.csv", "--dataset", "dla/laos"],
-    ):
-        result = muban(*args)
-        assert result.returncode == 2
-        assert "not built yet" in result.stderr
+    result = muban("validate", "f.csv", "--dataset", "dla/laos")
+    assert result.returncode == 2
+    assert "not built yet" in result.stderr
+
+
+def test_rollback_puts_the_previous_publication_back(tmp_path) -> None:
+    from publish.publication import PUBLISHED_FILE, build_next, publish
+
+    work = tmp_path / "work.duckdb"
+    published = []
+    for villages in (["54010101"], ["54010101", "54010102"]):
+        work.unlink(missing_ok=True)
+        con = duckdb.connect(str(work))
+        con.execute("create schema marts")
+        con.execute(
+            "create table marts.dim_village as select unnest(?) as village_code", [villages]
+        )
+        con.close()
+        published.append(publish(build_next(work, tmp_path, ["dim_village"]), tmp_path))
+
+    result = muban("rollback", "--warehouse", str(tmp_path))
+    assert result.returncode == 0, result.stderr
+    assert published[0].publication_id in result.stdout
+    con = duckdb.connect(str(tmp_path / PUBLISHED_FILE), read_only=True)
+    assert con.execute("select count(*) from dim_village").fetchall() == [(1,)]
+    con.close()
+
+    again = muban("rollback", "--warehouse", str(tmp_path))
+    assert again.returncode == 1
+    assert "nothing to go back to" in again.stderr
+
+
+def test_rollback_with_nothing_published_says_so(tmp_path) -> None:
+    result = muban("rollback", "--warehouse", str(tmp_path))
+    assert result.returncode == 1
+    assert "nothing is published" in result.stderr
 
 
 def test_run_ingests_a_landing_folder_and_reports_per_dataset(small, tmp_path) -> None:

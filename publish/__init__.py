@@ -1,0 +1,1 @@
+"""Publishing: the audited warehouse file swapped in atomically, its history and rollback."""

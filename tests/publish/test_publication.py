@@ -1,0 +1,155 @@
+"""publish.publication: build aside, audit, swap in atomically, keep history, roll back."""
+
+from __future__ import annotations
+
+import hashlib
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from publish.publication import (
+    PUBLISHED_FILE,
+    PublicationError,
+    build_next,
+    current_publication,
+    new_publication_id,
+    publications,
+    publish,
+    rollback,
+)
+
+
+def _work_db(path: Path, villages: list[str]) -> Path:
+    """A work database whose marts hold `villages` (a stand-in for the dbt build's output)."""
+    path.unlink(missing_ok=True)
+    con = duckdb.connect(str(path))
+    con.execute("create schema marts")
+    con.execute("create table marts.dim_village as select unnest(?) as village_code", [villages])
+    con.execute("create table marts.fct_plan_item as select 1 as plan_item_id")
+    con.close()
+    return path
+
+
+def _villages(database: Path) -> list[str]:
+    con = duckdb.connect(str(database), read_only=True)
+    try:
+        rows = con.execute("select village_code from dim_village order by 1").fetchall()
+    finally:
+        con.close()
+    return [row[0] for row in rows]
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _publish(work: Path, warehouse: Path, villages: list[str], **kwargs: object) -> str:
+    _work_db(work, villages)
+    candidate = build_next(work, warehouse, ["dim_village", "fct_plan_item"])
+    publish(candidate, warehouse, **kwargs)  # type: ignore[arg-type]
+    return candidate.publication_id
+
+
+def test_publishes_keeps_history_and_rolls_back(tmp_path: Path) -> None:
+    warehouse, work = tmp_path / "warehouse", tmp_path / "work.duckdb"
+    first = _publish(work, warehouse, ["54010101"])
+    second = _publish(work, warehouse, ["54010101", "54010102"])
+    published = warehouse / PUBLISHED_FILE
+
+    assert _villages(published) == ["54010101", "54010102"]
+    assert [p.publication_id for p in publications(warehouse)] == [first, second]
+    assert current_publication(warehouse).publication_id == second  # type: ignore[union-attr]
+    assert not list((warehouse / ".next").iterdir())  # the candidate became the published file
+    assert not Path(f"{published}.wal").exists()
+
+    assert rollback(warehouse).publication_id == first
+    assert _villages(published) == ["54010101"]
+    assert current_publication(warehouse).publication_id == first  # type: ignore[union-attr]
+    with pytest.raises(PublicationError, match="oldest kept"):
+        rollback(warehouse)
+
+
+def test_keeps_only_the_configured_number_of_publications(tmp_path: Path) -> None:
+    warehouse, work = tmp_path / "warehouse", tmp_path / "work.duckdb"
+    ids = [_publish(work, warehouse, [f"5401010{n}"], keep=2) for n in range(4)]
+    assert [p.publication_id for p in publications(warehouse)] == ids[-2:]
+    assert _villages(warehouse / PUBLISHED_FILE) == ["54010103"]
+
+
+def test_a_refused_audit_publishes_nothing(tmp_path: Path) -> None:
+    warehouse, work = tmp_path / "warehouse", tmp_path / "work.duckdb"
+    _publish(work, warehouse, ["54010101"])
+    published = warehouse / PUBLISHED_FILE
+    before = _sha256(published)
+
+    def audit(candidate: Path) -> None:
+        assert _villages(candidate) == ["54010199"]  # the audit sees the candidate, not the old
+        raise ValueError("check dim_village_codes_exist failed: 54010199 is not in the registry")
+
+    _work_db(work, ["54010199"])
+    candidate = build_next(work, warehouse, ["dim_village", "fct_plan_item"])
+    with pytest.raises(ValueError, match="dim_village_codes_exist"):
+        publish(candidate, warehouse, audit=audit)
+    assert _sha256(published) == before
+    assert not candidate.path.exists()
+    assert len(publications(warehouse)) == 1
+
+
+READER = textwrap.dedent(
+    """
+    import sys, time, duckdb
+    from pathlib import Path
+    published, go, done = sys.argv[1], Path(sys.argv[2]), Path(sys.argv[3])
+    con = duckdb.connect(published, read_only=True)
+    count = lambda c: c.execute("select count(*) from dim_village").fetchall()[0][0]
+    print("before", count(con), flush=True)
+    while not go.exists():
+        time.sleep(0.02)
+    print("held", count(con), flush=True)  # the same connection, after the publish
+    con.close()
+    con = duckdb.connect(published, read_only=True)
+    print("reopened", count(con), flush=True)
+    con.close()
+    done.touch()
+    """
+)
+
+
+def test_a_reader_holding_the_file_neither_blocks_nor_sees_a_publish(tmp_path: Path) -> None:
+    """A real second process keeps the published file open read-only across a publish: the
+    publish goes through while it reads, it keeps its consistent view, and sees the new
+    publication when it reopens."""
+    warehouse, work = tmp_path / "warehouse", tmp_path / "work.duckdb"
+    _publish(work, warehouse, ["54010101"])
+    go, done = tmp_path / "go", tmp_path / "done"
+    reader = subprocess.Popen(
+        [sys.executable, "-c", READER, str(warehouse / PUBLISHED_FILE), str(go), str(done)],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert reader.stdout is not None
+        assert reader.stdout.readline().split() == ["before", "1"]
+        started = time.monotonic()
+        _publish(work, warehouse, ["54010101", "54010102", "54010103"])
+        assert time.monotonic() - started < 30  # not waiting for the reader
+        assert reader.poll() is None  # the reader is still there, file open
+        go.touch()
+        out, _ = reader.communicate(timeout=60)
+    finally:
+        reader.kill()
+    assert out.split("\n")[:2] == ["held 1", "reopened 3"]
+    assert done.exists()
+
+
+def test_publication_ids_sort_by_time() -> None:
+    import datetime as dt
+
+    earlier = new_publication_id(dt.datetime(2026, 11, 27, 1, 2, 3, tzinfo=dt.UTC))
+    later = new_publication_id(dt.datetime(2026, 11, 27, 10, 2, 3, tzinfo=dt.UTC))
+    assert earlier == "20261127T010203000000Z" < later
