@@ -5,6 +5,11 @@ open keeps the publication it opened (POSIX keeps the old inode alive) and a rea
 it during a publish gets either the old or the new file, never half of one. Every publication
 is also kept under `history/<publication_id>.duckdb` (a hard link to the same file: no copy),
 which is what `rollback` puts back. Nothing here ever opens the published file for writing.
+
+Each publication's file holds `meta_publication` (one row per publication so far: when, the
+deliveries it holds with their sha256, the code version, the checks run and their outcome), and
+its tables are exported as Parquet under `exports/<publication_id>/`, with `exports/current`
+a symbolic link swapped in with the file.
 """
 
 from __future__ import annotations
@@ -12,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import shutil
+import subprocess
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +27,8 @@ import duckdb
 PUBLISHED_FILE = "village_plans.duckdb"
 HISTORY_DIR = "history"
 STAGING_DIR = ".next"
+EXPORTS_DIR = "exports"
+META_TABLE = "meta_publication"
 
 
 class PublicationError(RuntimeError):
@@ -31,6 +39,26 @@ class PublicationError(RuntimeError):
 class Publication:
     publication_id: str
     path: Path
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """One check run on a candidate publication (a GE suite, a dbt test, row conservation)."""
+
+    name: str
+    passed: bool
+    detail: str = ""
+
+
+class PublicationRefused(PublicationError):
+    """A check failed: nothing was published."""
+
+    def __init__(self, failed: Sequence[CheckResult]) -> None:
+        self.failed = list(failed)
+        super().__init__(
+            "not published, checks failed: "
+            + "; ".join(f"{check.name}: {check.detail}" for check in self.failed)
+        )
 
 
 def build_next(
@@ -53,6 +81,7 @@ def build_next(
         con.execute("attach ? as work (read_only)", [str(work_db)])
         for table in tables:
             con.execute(f'create table main."{table}" as select * from work."{schema}"."{table}"')
+        _write_meta(con, warehouse, publication_id)
         con.execute("detach work")
         con.execute("checkpoint")
     finally:
@@ -64,19 +93,24 @@ def publish(
     candidate: Publication,
     warehouse: Path,
     *,
-    audit: Callable[[Path], None] | None = None,
+    audit: Callable[[Path], Sequence[CheckResult]] | None = None,
     keep: int = 5,
 ) -> Publication:
-    """Audit the candidate file, then make it the published warehouse. `audit` raises to
-    refuse the publication: the candidate is removed and the published file is not touched.
-    Keeps the last `keep` publications in the history (the published one included)."""
+    """Audit the candidate file, then make it the published warehouse. When a check of
+    `audit` fails (or it raises), the candidate is removed and the published file is not
+    touched. Keeps the last `keep` publications in the history (the published one included)."""
     if keep < 1:
         raise ValueError("keep must be at least 1: the published file is in the history")
     try:
-        if audit is not None:
-            audit(candidate.path)
+        checks = list(audit(candidate.path)) if audit is not None else []
+        failed = [check for check in checks if not check.passed]
+        if failed:
+            raise PublicationRefused(failed)
+        _record_checks(candidate, checks)
+        exports = _export(candidate, warehouse)
     except Exception:
         candidate.path.unlink(missing_ok=True)
+        shutil.rmtree(warehouse / EXPORTS_DIR / candidate.publication_id, ignore_errors=True)
         raise
     history = warehouse / HISTORY_DIR
     history.mkdir(parents=True, exist_ok=True)
@@ -85,8 +119,9 @@ def publish(
         raise PublicationError(f"publication {candidate.publication_id} already exists")
     os.link(candidate.path, kept)
     os.replace(candidate.path, warehouse / PUBLISHED_FILE)
+    _point_exports(warehouse, exports)
     _sync_dir(warehouse)
-    _prune(history, keep)
+    _prune(warehouse, keep)
     return Publication(candidate.publication_id, warehouse / PUBLISHED_FILE)
 
 
@@ -108,6 +143,9 @@ def rollback(warehouse: Path) -> Publication:
     swap.unlink(missing_ok=True)
     os.link(previous.path, swap)
     os.replace(swap, published)
+    exports = warehouse / EXPORTS_DIR / previous.publication_id
+    if exports.exists():
+        _point_exports(warehouse, exports)
     _sync_dir(warehouse)
     return previous
 
@@ -138,10 +176,125 @@ def new_publication_id(now: dt.datetime | None = None) -> str:
     return now.astimezone(dt.UTC).strftime("%Y%m%dT%H%M%S%fZ")
 
 
-def _prune(history: Path, keep: int) -> None:
+def _prune(warehouse: Path, keep: int) -> None:
     # a reader holding a pruned file open keeps reading it: unlink only drops the name
-    for old in sorted(history.glob("*.duckdb"))[:-keep]:
+    for old in sorted((warehouse / HISTORY_DIR).glob("*.duckdb"))[:-keep]:
         old.unlink()
+        shutil.rmtree(warehouse / EXPORTS_DIR / old.stem, ignore_errors=True)
+
+
+def _write_meta(con: duckdb.DuckDBPyConnection, warehouse: Path, publication_id: str) -> None:
+    """`meta_publication`: the rows of the publications before (from the published file, read
+    only) and this one's, its checks filled in once the audit has run."""
+    con.execute(
+        f"""
+        create table main.{META_TABLE} (
+            publication_id varchar primary key,
+            published_at timestamptz,
+            code_version varchar,
+            deliveries struct(delivery_id varchar, dataset varchar, sha256 varchar)[],
+            tables struct(name varchar, n_rows bigint)[],
+            checks struct(name varchar, passed boolean, detail varchar)[]
+        )
+        """
+    )
+    published = warehouse / PUBLISHED_FILE
+    if published.exists():
+        con.execute("attach ? as previous (read_only)", [str(published)])
+        if con.execute(
+            "select count(*) from duckdb_tables() where database_name = 'previous' "
+            "and table_name = ?",
+            [META_TABLE],
+        ).fetchall()[0][0]:
+            con.execute(f"insert into main.{META_TABLE} select * from previous.main.{META_TABLE}")
+        con.execute("detach previous")
+    tables = con.execute(
+        "select table_name from duckdb_tables() where database_name = current_database() "
+        "and schema_name = 'main' and table_name != ? order by table_name",
+        [META_TABLE],
+    ).fetchall()
+    counts = [
+        {
+            "name": name,
+            "n_rows": con.execute(f'select count(*) from main."{name}"').fetchall()[0][0],
+        }
+        for (name,) in tables
+    ]
+    has_deliveries = con.execute(
+        "select count(*) from duckdb_tables() where database_name = 'work' "
+        "and schema_name = 'raw' and table_name = 'deliveries'"
+    ).fetchall()[0][0]
+    deliveries = (
+        "(select list({'delivery_id': delivery_id, 'dataset': dataset, 'sha256': sha256} "
+        "order by delivery_id) from work.raw.deliveries where status = 'ingested')"
+        if has_deliveries
+        else "[]"
+    )
+    con.execute(
+        f"insert into main.{META_TABLE} select ?, now(), ?, coalesce({deliveries}, []), ?, null",
+        [publication_id, code_version(), counts],
+    )
+
+
+def _record_checks(candidate: Publication, checks: Sequence[CheckResult]) -> None:
+    con = duckdb.connect(str(candidate.path))
+    try:
+        con.execute(
+            f"update main.{META_TABLE} set checks = ? where publication_id = ?",
+            [
+                [{"name": c.name, "passed": c.passed, "detail": c.detail} for c in checks],
+                candidate.publication_id,
+            ],
+        )
+        con.execute("checkpoint")
+    finally:
+        con.close()
+
+
+def _export(candidate: Publication, warehouse: Path) -> Path:
+    """Every table of the candidate as Parquet in `exports/<publication_id>/`."""
+    target = warehouse / EXPORTS_DIR / candidate.publication_id
+    shutil.rmtree(target, ignore_errors=True)
+    target.mkdir(parents=True)
+    con = duckdb.connect(str(candidate.path), read_only=True)
+    try:
+        for (name,) in con.execute(
+            "select table_name from duckdb_tables() where schema_name = 'main'"
+        ).fetchall():
+            con.execute(
+                f"copy main.\"{name}\" to '{target / (name + '.parquet')}' (format parquet)"
+            )
+    finally:
+        con.close()
+    return target
+
+
+def _point_exports(warehouse: Path, exports: Path) -> None:
+    """`exports/current` → this publication's exports, swapped by a rename like the file."""
+    link = warehouse / EXPORTS_DIR / "current"
+    swap = warehouse / EXPORTS_DIR / ".current.swap"
+    swap.unlink(missing_ok=True)
+    swap.symlink_to(exports.name, target_is_directory=True)
+    os.replace(swap, link)
+
+
+def code_version() -> str:
+    """The muban version, and the git commit when run from a checkout."""
+    from importlib.metadata import version
+
+    described = f"muban {version('muban')}"
+    try:
+        commit = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"],
+            cwd=Path(__file__).resolve().parent,
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=True,
+        ).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return described
+    return f"{described} ({commit})"
 
 
 def _sync_dir(directory: Path) -> None:

@@ -14,7 +14,9 @@ import pytest
 
 from publish.publication import (
     PUBLISHED_FILE,
+    CheckResult,
     PublicationError,
+    PublicationRefused,
     build_next,
     current_publication,
     new_publication_id,
@@ -31,6 +33,13 @@ def _work_db(path: Path, villages: list[str]) -> Path:
     con.execute("create schema marts")
     con.execute("create table marts.dim_village as select unnest(?) as village_code", [villages])
     con.execute("create table marts.fct_plan_item as select 1 as plan_item_id")
+    con.execute("create schema raw")
+    con.execute(
+        "create table raw.deliveries as select * from (values "
+        "('dopa/village_plans@aa', 'dopa/village_plans', 'aa', 'ingested'), "
+        "('cdd/community_plans@bb', 'cdd/community_plans', 'bb', 'rejected')"
+        ") as t(delivery_id, dataset, sha256, status)"
+    )
     con.close()
     return path
 
@@ -153,3 +162,67 @@ def test_publication_ids_sort_by_time() -> None:
     earlier = new_publication_id(dt.datetime(2026, 11, 27, 1, 2, 3, tzinfo=dt.UTC))
     later = new_publication_id(dt.datetime(2026, 11, 27, 10, 2, 3, tzinfo=dt.UTC))
     assert earlier == "20261127T010203000000Z" < later
+
+
+def _meta(database: Path) -> list[tuple]:
+    con = duckdb.connect(str(database), read_only=True)
+    try:
+        return con.execute(
+            "select publication_id, deliveries, tables, checks, code_version "
+            "from meta_publication order by publication_id"
+        ).fetchall()
+    finally:
+        con.close()
+
+
+def test_meta_publication_and_parquet_exports(tmp_path: Path) -> None:
+    warehouse, work = tmp_path / "warehouse", tmp_path / "work.duckdb"
+    checks = [CheckResult("rows_conserved", True), CheckResult("ge:dim_village", True, "3/3")]
+    first = _publish(work, warehouse, ["54010101"], audit=lambda _: checks)
+    second = _publish(work, warehouse, ["54010101", "54010102"])
+    meta = _meta(warehouse / PUBLISHED_FILE)
+
+    assert [row[0] for row in meta] == [first, second]  # every publication so far
+    assert meta[0][1] == [
+        {"delivery_id": "dopa/village_plans@aa", "dataset": "dopa/village_plans", "sha256": "aa"}
+    ]  # the ingested deliveries only
+    assert meta[1][2] == [
+        {"name": "dim_village", "n_rows": 2},
+        {"name": "fct_plan_item", "n_rows": 1},
+    ]
+    assert meta[0][3] == [
+        {"name": "rows_conserved", "passed": True, "detail": ""},
+        {"name": "ge:dim_village", "passed": True, "detail": "3/3"},
+    ]
+    assert meta[1][4].startswith("muban ")
+
+    current = warehouse / "exports" / "current"
+    assert current.resolve() == (warehouse / "exports" / second).resolve()
+    assert sorted(p.name for p in current.iterdir()) == [
+        "dim_village.parquet",
+        "fct_plan_item.parquet",
+        "meta_publication.parquet",
+    ]
+    assert duckdb.sql(f"select count(*) from '{current / 'dim_village.parquet'}'").fetchall() == [
+        (2,)
+    ]
+
+    rollback(warehouse)
+    assert current.resolve() == (warehouse / "exports" / first).resolve()
+
+
+def test_a_failed_check_publishes_nothing_and_says_which(tmp_path: Path) -> None:
+    warehouse, work = tmp_path / "warehouse", tmp_path / "work.duckdb"
+    _publish(work, warehouse, ["54010101"])
+    before = _sha256(warehouse / PUBLISHED_FILE)
+    failing = [
+        CheckResult("rows_conserved", True),
+        CheckResult("rows_conserved:cdd/community_plans@bb", False, "read 10 = 9 + 0"),
+    ]
+    _work_db(work, ["54010199"])
+    candidate = build_next(work, warehouse, ["dim_village"])
+    with pytest.raises(PublicationRefused, match=r"rows_conserved:cdd/community_plans@bb: read 10"):
+        publish(candidate, warehouse, audit=lambda _: failing)
+    assert _sha256(warehouse / PUBLISHED_FILE) == before
+    published_id = current_publication(warehouse).publication_id  # type: ignore[union-attr]
+    assert sorted(p.name for p in (warehouse / "exports").iterdir()) == [published_id, "current"]
