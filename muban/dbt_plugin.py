@@ -8,7 +8,7 @@ from typing import Any
 import pyarrow as pa
 from dbt.adapters.duckdb.plugins import BasePlugin
 
-from muban.thai import _normalise_one, duckdb_normalise_macro
+from muban.thai import duckdb_normalise_macro, normalise_one
 
 _PYTHAINLP = "th_normalize_python"
 
@@ -37,7 +37,7 @@ def register_functions(conn: Any) -> None:
     conn.create_function(
         _PYTHAINLP,
         lambda values: pa.array(
-            [None if v is None else _normalise_one(v) for v in values.to_pylist()], pa.string()
+            [None if v is None else normalise_one(v) for v in values.to_pylist()], pa.string()
         ),
         ["VARCHAR"],
         "VARCHAR",

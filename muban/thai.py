@@ -1,8 +1,8 @@
 """Thai text normalisation shared by every stage (staging, validation, scoring).
 
-One definition, `_normalise_one`, in three forms that give the same result: the reference in
-Python, `normalise_text` over Arrow arrays, and `duckdb_normalise_macro` in DuckDB SQL (what the
-dbt staging models call as th_normalize). The expensive step, pythainlp's `normalize` (it fixes
+One definition in two forms that give the same result: `normalise_one` in Python (the
+reference), and `duckdb_normalise_macro` in DuckDB SQL (what the dbt staging models call as
+th_normalize, and what any bulk work should use). The expensive step, pythainlp's `normalize` (it fixes
 doubled vowels such as เเ → แ and misordered tone marks), runs only on the texts that need it.
 """
 
@@ -11,9 +11,6 @@ from __future__ import annotations
 import os
 import re
 import unicodedata
-
-import pyarrow as pa
-import pyarrow.compute as pc
 
 os.environ.setdefault("PYTHAINLP_OFFLINE", "1")
 
@@ -32,12 +29,12 @@ _SIGNS = [
     f"^[\u0e30\u0e32\u0e33\u0e45{_NON_BASE}]",  # a dangling mark
     "\u0e4d\u0e32",  # nikhahit + sara aa, spelled sara am
 ]
-# a vowel or mark twice (เเ, าา, ่่); spelled out rather than a back-reference, which Arrow's
-# RE2 (normalise_text) does not have
+# a vowel or mark twice (เเ, าา, ่่); spelled out rather than a back-reference, which
+# RE2 (DuckDB's regex engine, used by the macro) does not have
 _DOUBLED = [chr(c) * 2 for c in range(0x0E30, 0x0E4F)]
 NEEDS_PYTHAINLP = re.compile("|".join(_DOUBLED + _SIGNS))
 # every character Python counts as a space (str.isspace), and the zero-width marks that
-# _normalise_one turns into one; written out because RE2's `\s` is ASCII only
+# normalise_one turns into one; written out because RE2's `\s` is ASCII only
 _SPACES_RE2 = (
     "["
     + "".join(
@@ -51,7 +48,7 @@ _SPACES_RE2 = (
 )
 
 
-def _normalise_one(value: str) -> str:
+def normalise_one(value: str) -> str:
     from pythainlp.util import normalize
 
     text = unicodedata.normalize("NFC", value)
@@ -62,33 +59,11 @@ def _normalise_one(value: str) -> str:
     return normalize(text) if NEEDS_PYTHAINLP.search(text) else text
 
 
-def normalise_text(values: pa.Array | pa.ChunkedArray) -> pa.Array:
-    """Arabic digits, no zero-width characters, single spaces, pythainlp-normalised.
-
-    The same result as `_normalise_one` on every value, computed with Arrow kernels over the
-    distinct values; only the few that `NEEDS_PYTHAINLP` flags go through Python (a national
-    delivery has ~300,000 distinct texts, of which ~1.5 % need it)."""
-    if isinstance(values, pa.ChunkedArray):
-        values = values.combine_chunks()
-    distinct = pc.unique(values).drop_null()
-    text = pc.utf8_normalize(distinct, "NFC")
-    for thai, arabic in zip(THAI_DIGITS, "0123456789", strict=True):
-        text = pc.replace_substring(text, thai, arabic)
-    text = pc.replace_substring(text, "\u200b", "")
-    text = pc.replace_substring_regex(text, _SPACES_RE2, " ")
-    text = pc.utf8_trim(text, " ")
-    needs = pc.match_substring_regex(text, NEEDS_PYTHAINLP.pattern)
-    if pc.any(needs).as_py():
-        fixed = [_normalise_one(v) for v in text.filter(needs).to_pylist()]
-        text = pc.replace_with_mask(text, needs, pa.array(fixed, pa.string()))
-    return text.take(pc.index_in(values, value_set=distinct))
-
-
 def duckdb_normalise_macro(name: str, pythainlp_function: str) -> str:
-    """`create temp macro <name>(text)`: `_normalise_one` in DuckDB SQL, so the bulk of the work
+    """`create temp macro <name>(text)`: `normalise_one` in DuckDB SQL, so the bulk of the work
     runs on every core inside DuckDB; only the texts NEEDS_PYTHAINLP flags call
-    `pythainlp_function` (a Python UDF applying `_normalise_one`; CASE calls it with those rows
-    only). tests/test_thai.py checks it agrees with `_normalise_one`."""
+    `pythainlp_function` (a Python UDF applying `normalise_one`; CASE calls it with those rows
+    only). tests/test_thai.py checks it agrees with `normalise_one`."""
 
     def quoted(text: str) -> str:
         return "'" + text.replace("'", "''") + "'"
