@@ -301,34 +301,10 @@ scored as (
 
 -- stage 1: DOPA with CDD, one to one (item_a is the CDD item, item_b the DOPA item); a best score
 -- shared by two partners is ambiguous: no merge (a later round may settle it)
-{% for round in range(1, rounds + 1) %}
-    village_matched_{{ round }} as materialized (
-        select * exclude (best_a, best_b, ties_a, ties_b)
-        from (
-            select
-                *,
-                max(score) over (partition by item_a) as best_a,
-                max(score) over (partition by item_b) as best_b,
-                count(*) over (partition by item_a, score) as ties_a,
-                count(*) over (partition by item_b, score) as ties_b
-            from scored
-            where
-                match_rule is not null and source_a = 'cdd' and source_b = 'dopa'
-                {% for earlier in range(1, round) %}
-                    and item_a not in (select village_matched_{{ earlier }}.item_a from village_matched_{{ earlier }})
-                    and item_b not in (select village_matched_{{ earlier }}.item_b from village_matched_{{ earlier }})
-                {% endfor %}
-        ) as ranked
-        where score = best_a and score = best_b and ties_a = 1 and ties_b = 1
-    ),
-{% endfor %}
-
-village_matched as (
-    {% for round in range(1, rounds + 1) %}
-        {{ "union all" if not loop.first }}
-        select * from village_matched_{{ round }}
-    {% endfor %}
-),
+{{ mutual_best_rounds(
+    'village_matched', 'scored', 'item_a', 'item_b', rounds,
+    where="match_rule is not null and source_a = 'cdd' and source_b = 'dopa'",
+) }}
 
 -- the DOPA/CDD groups: a matched pair (keyed by its CDD item); an unmatched item is its own
 village_groups as (
@@ -381,34 +357,7 @@ dla_acceptable as materialized (
 ),
 
 -- stage 2: DLA items with the groups, one to one, ambiguous best scores refused as in stage 1
-{% for round in range(1, rounds + 1) %}
-    dla_matched_{{ round }} as materialized (
-        select * exclude (best_dla, best_group, ties_dla, ties_group)
-        from (
-            select
-                *,
-                max(score) over (partition by dla_item) as best_dla,
-                max(score) over (partition by group_key) as best_group,
-                count(*) over (partition by dla_item, score) as ties_dla,
-                count(*) over (partition by group_key, score) as ties_group
-            from dla_acceptable
-            where
-                true
-                {% for earlier in range(1, round) %}
-                    and dla_item not in (select dla_matched_{{ earlier }}.dla_item from dla_matched_{{ earlier }})
-                    and group_key not in (select dla_matched_{{ earlier }}.group_key from dla_matched_{{ earlier }})
-                {% endfor %}
-        ) as ranked
-        where score = best_dla and score = best_group and ties_dla = 1 and ties_group = 1
-    ),
-{% endfor %}
-
-dla_matched as (
-    {% for round in range(1, rounds + 1) %}
-        {{ "union all" if not loop.first }}
-        select * from dla_matched_{{ round }}
-    {% endfor %}
-),
+{{ mutual_best_rounds('dla_matched', 'dla_acceptable', 'dla_item', 'group_key', rounds) }}
 
 -- the evidence that joined each item to its project, and the partner it is about: both items of
 -- a DOPA/CDD pair; a DLA item, and its partner when the partner had none before
