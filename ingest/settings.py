@@ -31,6 +31,21 @@ class Settings:
     http_initial_wait_seconds: float = 1.0  # backoff starts here, doubling, with jitter
     http_max_wait_seconds: float = 30.0
     workers: int = 2
+    # agency reports by e-mail (`report.mail`). The SMTP user and password come only from the
+    # environment (MUBAN_SMTP_USER, MUBAN_SMTP_PASSWORD), never from a config file.
+    smtp_host: str | None = None  # None: the reports are written to the outbox as .eml files
+    smtp_port: int = 587
+    smtp_starttls: bool = True
+    smtp_from: str = "muban <muban@localhost>"
+    smtp_ca_file: Path | None = None  # the CA to trust for STARTTLS; default: the system's
+    smtp_timeout_seconds: float = 30.0
+    contacts_file: Path | None = None  # TOML, one contact per agency: [contacts] dopa = "…"
+    outbox: Path | None = None  # default: <warehouse>/reports/outbox
+    mail_max_attachment_bytes: int = 20 * 2**20  # per message; larger files stay in reports/
+    keep_publications: int = 5  # published files kept in history/ for `muban rollback`
+    # an agency's plan items of a fiscal year may shrink by at most this share from one
+    # publication to the next (a truncated re-export); 1 accepts any drop, for one run
+    max_row_drop: float = 0.5
 
     @property
     def landing_dir(self) -> Path:
@@ -47,6 +62,14 @@ class Settings:
     @property
     def work_db(self) -> Path:
         return self.work_dir / "work.duckdb"
+
+    @property
+    def reports_dir(self) -> Path:
+        return self.warehouse / "reports"
+
+    @property
+    def outbox_dir(self) -> Path:
+        return self.outbox if self.outbox is not None else self.reports_dir / "outbox"
 
     @classmethod
     def load(cls, config: Path | None = None, **overrides: object) -> Settings:
@@ -71,5 +94,19 @@ class Settings:
                 value = int(str(value))
             elif kind == "float":
                 value = float(str(value))
+            elif kind == "bool":
+                value = _boolean(field.name, value)
             typed[field.name] = value
         return cls(**typed)
+
+
+def _boolean(name: str, value: object) -> bool:
+    """A TOML boolean, or `true`/`false`, `1`/`0`, `yes`/`no`, `on`/`off` from the environment."""
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in ("1", "true", "yes", "on"):
+        return True
+    if text in ("0", "false", "no", "off"):
+        return False
+    raise ValueError(f"setting {name}: {value!r} is not a boolean (true/false)")

@@ -7,11 +7,13 @@ tree's summed RSS, sampled from /proc, since worker processes run at the same ti
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -22,6 +24,7 @@ TARGETS = {
     "ingest": {"national": (180.0, 4.0)},
     "ingest-again": {"national": (15.0, 4.0)},
     "dbt": {"national": (300.0, 8.0)},
+    "expectations": {"national": (120.0, 4.0)},
 }
 # Accuracy targets of the reconciliation (issue 4), over every seed measured.
 ACCURACY_TARGETS = {
@@ -145,9 +148,12 @@ def run_benchmark(stage: str, scale: str, scratch: Path) -> list[dict[str, objec
         return [compare_workbook_readers(largest)]
     if stage == "dbt":
         return [_dbt_build(scale, scratch)]
+    if stage == "expectations":
+        return [_expectations(scale, scratch)]
     if stage != "ingest":
         raise SystemExit(
-            f"muban bench {stage}: unknown stage (simulate | ingest | readers | dbt | accuracy)"
+            f"muban bench {stage}: unknown stage "
+            "(simulate | ingest | readers | dbt | expectations | accuracy)"
         )
     if not (scratch / "simulated_api" / "manifest.json").exists():
         subprocess.run(simulate, check=True)  # the data to ingest; not part of the measure
@@ -229,6 +235,23 @@ def _dbt_build(scale: str, scratch: Path) -> dict[str, object]:
     command = [dbt, "build", "--project-dir", str(DBT_PROJECT), "--profiles-dir", str(DBT_PROJECT)]
     os.environ["MUBAN_WORK_DB"] = str(work_db)
     return _report("dbt", scale, command, measure(command))
+
+
+def _expectations(scale: str, scratch: Path) -> dict[str, object]:
+    """Every Great Expectations suite (python -m expectations): each dataset's suite on every
+    ingested delivery of the raw schema, and each published table's suite on the marts schema,
+    of the work database `muban bench ingest` and `muban bench dbt` left (opened read-only)."""
+    work_db = scratch / "warehouse" / "work" / "work.duckdb"
+    if not work_db.exists():
+        raise SystemExit(f"no work database in {work_db}: run `muban bench ingest` and `dbt` first")
+    command = [sys.executable, "-m", "expectations", "--work-db", str(work_db)]
+    with tempfile.TemporaryDirectory() as figures:
+        per_suite = Path(figures) / "suites.json"
+        report = _report(
+            "expectations", scale, command, measure([*command, "--json", str(per_suite)])
+        )
+        report["suites"] = json.loads(per_suite.read_text())["suites"]
+    return report
 
 
 def measure_accuracy(seeds: list[int], scale: str, scratch: Path) -> list[dict[str, object]]:

@@ -25,11 +25,6 @@ log = logging.getLogger("muban")
 WAREHOUSE = Path("warehouse")
 
 
-def _not_built(what: str, issue: int) -> None:
-    typer.echo(f"muban {what}: not built yet (planned in issue {issue}).", err=True)
-    raise typer.Exit(code=2)
-
-
 @app.callback()
 def main(
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Debug logging.")] = False,
@@ -247,13 +242,50 @@ def rollback(
 
 @app.command()
 def validate(
-    file: Path,
-    dataset: Annotated[
-        str, typer.Option(help="Dataset the file claims to be, e.g. dopa/village_plans.")
+    file: Annotated[
+        Path,
+        typer.Argument(
+            exists=True, dir_okay=False, readable=True, metavar="FILE", help="The file to check."
+        ),
     ],
+    dataset: Annotated[
+        str,
+        typer.Option(
+            help="Dataset the file is for: dopa/villages, dopa/village_plans, "
+            "cdd/community_plans (also cdd/certification), dla/laos."
+        ),
+    ],
+    warehouse: Annotated[
+        Path,
+        typer.Option(
+            help="Published warehouse folder: its village registry identifies the villages."
+        ),
+    ] = WAREHOUSE,
+    output: Annotated[
+        str, typer.Option("--format", help="text (for people) | json (a list of problems).")
+    ] = "text",
+    config: Annotated[
+        Path | None, typer.Option(help="A muban.toml config file (size limits).")
+    ] = None,
 ) -> None:
-    """What an agency runs before it sends a file: the same checks, nothing written."""
-    _not_built("validate", 5)
+    """What an agency runs before it sends a file: the same reader, the same checks and the
+    same Thai reasons as the nightly run, with row and column positions; nothing is written.
+
+    Exit 0 when the warehouse would take every row (warnings allowed), 1 when it would reject
+    the file or quarantine rows, 2 on a usage error, 3 when the checks could not run."""
+    from ingest.validate import NotValidatable, RowChecksFailed, validate_file
+
+    if output not in ("text", "json"):
+        raise typer.BadParameter("text or json", param_hint="--format")
+    try:
+        report = validate_file(file, dataset, warehouse=warehouse, config=config)
+    except NotValidatable as error:
+        raise typer.BadParameter(str(error), param_hint="--dataset") from error
+    except RowChecksFailed as error:
+        typer.echo(f"muban validate: the row checks could not run: {error}", err=True)
+        raise typer.Exit(code=3) from error
+    typer.echo(report.to_json() if output == "json" else report.to_text())
+    raise typer.Exit(code=report.exit_code)
 
 
 @app.command()
@@ -293,7 +325,9 @@ def score(
 def bench(
     stage: Annotated[
         str,
-        typer.Argument(help="What to measure: simulate | ingest | readers | dbt | accuracy."),
+        typer.Argument(
+            help="What to measure: simulate | ingest | readers | dbt | expectations | accuracy."
+        ),
     ] = "simulate",
     scale: Annotated[str, typer.Option(help="small | province | national")] = "national",
     out: Annotated[Path, typer.Option(help="Scratch folder for the benchmark's data.")] = WAREHOUSE

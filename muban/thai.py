@@ -12,6 +12,22 @@ import os
 import re
 import unicodedata
 
+# ม.ค. … ธ.ค.: how Thai offices abbreviate the months (the simulator writes them, reports print them)
+THAI_MONTHS_SHORT = (
+    "ม.ค.",
+    "ก.พ.",
+    "มี.ค.",
+    "เม.ย.",
+    "พ.ค.",
+    "มิ.ย.",
+    "ก.ค.",
+    "ส.ค.",
+    "ก.ย.",
+    "ต.ค.",
+    "พ.ย.",
+    "ธ.ค.",
+)
+
 os.environ.setdefault("PYTHAINLP_OFFLINE", "1")
 
 THAI_DIGITS = "๐๑๒๓๔๕๖๗๘๙"

@@ -48,13 +48,14 @@ class CheckResult:
     name: str
     passed: bool
     detail: str = ""
+    blocking: bool = True  # a failed non-blocking check (a warning) is recorded, not refused
 
 
 class PublicationRefused(PublicationError):
     """A check failed: nothing was published."""
 
     def __init__(self, failed: Sequence[CheckResult]) -> None:
-        self.failed = list(failed)
+        self.failed = [check for check in failed if check.blocking]
         super().__init__(
             "not published, checks failed: "
             + "; ".join(f"{check.name}: {check.detail}" for check in self.failed)
@@ -69,8 +70,9 @@ def build_next(
     schema: str = "marts",
     publication_id: str | None = None,
 ) -> Publication:
-    """Copy `tables` of the work database's `schema` into a new DuckDB file beside the
-    published one (`<warehouse>/.next/`), checkpointed and closed, ready to be audited."""
+    """Copy `tables` of the work database into a new DuckDB file beside the published one
+    (`<warehouse>/.next/`), checkpointed and closed, ready to be audited. A table is named
+    `table` (in `schema`) or `schema.table`; it is published as `table`."""
     publication_id = publication_id or new_publication_id()
     staging = warehouse / STAGING_DIR
     shutil.rmtree(staging, ignore_errors=True)  # what a killed run left behind
@@ -79,8 +81,12 @@ def build_next(
     con = duckdb.connect(str(path))
     try:
         con.execute("attach ? as work (read_only)", [str(work_db)])
-        for table in tables:
-            con.execute(f'create table main."{table}" as select * from work."{schema}"."{table}"')
+        for qualified in tables:
+            source_schema, _, table = qualified.rpartition(".")
+            con.execute(
+                f'create table main."{table}" as '
+                f'select * from work."{source_schema or schema}"."{table}"'
+            )
         _write_meta(con, warehouse, publication_id)
         con.execute("detach work")
         con.execute("checkpoint")
@@ -103,7 +109,7 @@ def publish(
         raise ValueError("keep must be at least 1: the published file is in the history")
     try:
         checks = list(audit(candidate.path)) if audit is not None else []
-        failed = [check for check in checks if not check.passed]
+        failed = [check for check in checks if check.blocking and not check.passed]
         if failed:
             raise PublicationRefused(failed)
         _record_checks(candidate, checks)
@@ -121,6 +127,7 @@ def publish(
     os.replace(candidate.path, warehouse / PUBLISHED_FILE)
     _point_exports(warehouse, exports)
     _sync_dir(warehouse)
+    shutil.rmtree(warehouse / STAGING_DIR, ignore_errors=True)  # e.g. the audit's record
     _prune(warehouse, keep)
     return Publication(candidate.publication_id, warehouse / PUBLISHED_FILE)
 
@@ -170,6 +177,27 @@ def current_publication(warehouse: Path) -> Publication | None:
     return None
 
 
+def candidate(warehouse: Path) -> Publication | None:
+    """The candidate `build_next` left in `.next/` (there is at most one), if any."""
+    built = sorted((warehouse / STAGING_DIR).glob("*.duckdb"))
+    return Publication(built[-1].stem, built[-1]) if built else None
+
+
+def table_rows(path: Path) -> dict[str, int]:
+    """Each table's row count in a publication, as its `meta_publication` row records it."""
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        rows = con.execute(
+            "select unnest(tables, recursive := true) from "
+            f"(select tables from main.{META_TABLE} order by publication_id desc limit 1)"
+        ).fetchall()
+    except duckdb.CatalogException:
+        return {}
+    finally:
+        con.close()
+    return {name: n_rows for name, n_rows in rows}
+
+
 def new_publication_id(now: dt.datetime | None = None) -> str:
     """`YYYYMMDDTHHMMSSffffffZ` in UTC: sorts by time, safe as a file name."""
     now = now or dt.datetime.now(dt.UTC)
@@ -180,7 +208,11 @@ def _prune(warehouse: Path, keep: int) -> None:
     # a reader holding a pruned file open keeps reading it: unlink only drops the name
     for old in sorted((warehouse / HISTORY_DIR).glob("*.duckdb"))[:-keep]:
         old.unlink()
-        shutil.rmtree(warehouse / EXPORTS_DIR / old.stem, ignore_errors=True)
+    # exports of pruned publications, and of any that a killed run left half-written
+    kept = {p.stem for p in (warehouse / HISTORY_DIR).glob("*.duckdb")}
+    for exports in (warehouse / EXPORTS_DIR).iterdir():
+        if exports.is_dir() and not exports.is_symlink() and exports.name not in kept:
+            shutil.rmtree(exports, ignore_errors=True)
 
 
 def _write_meta(con: duckdb.DuckDBPyConnection, warehouse: Path, publication_id: str) -> None:
@@ -194,7 +226,7 @@ def _write_meta(con: duckdb.DuckDBPyConnection, warehouse: Path, publication_id:
             code_version varchar,
             deliveries struct(delivery_id varchar, dataset varchar, sha256 varchar)[],
             tables struct(name varchar, n_rows bigint)[],
-            checks struct(name varchar, passed boolean, detail varchar)[]
+            checks struct(name varchar, passed boolean, blocking boolean, detail varchar)[]
         )
         """
     )
@@ -242,7 +274,10 @@ def _record_checks(candidate: Publication, checks: Sequence[CheckResult]) -> Non
         con.execute(
             f"update main.{META_TABLE} set checks = ? where publication_id = ?",
             [
-                [{"name": c.name, "passed": c.passed, "detail": c.detail} for c in checks],
+                [
+                    {"name": c.name, "passed": c.passed, "blocking": c.blocking, "detail": c.detail}
+                    for c in checks
+                ],
                 candidate.publication_id,
             ],
         )

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from muban import thai
+
 # Village names: บ้าน + a first part + a second part (บ้านหนองบัว, บ้านโนนสูงใหม่).
 VILLAGE_NAME_HEADS = (
     "หนอง",
@@ -624,20 +626,7 @@ CERTIFICATION_SCHEMES = {
     2567: (("ดีมาก", 90), ("ดี", 75), ("พอใช้", 60), ("ไม่ผ่าน", 0)),
 }
 
-THAI_MONTHS_SHORT = (
-    "ม.ค.",
-    "ก.พ.",
-    "มี.ค.",
-    "เม.ย.",
-    "พ.ค.",
-    "มิ.ย.",
-    "ก.ค.",
-    "ส.ค.",
-    "ก.ย.",
-    "ต.ค.",
-    "พ.ย.",
-    "ธ.ค.",
-)
+THAI_MONTHS_SHORT = thai.THAI_MONTHS_SHORT
 THAI_MONTHS_LONG = (
     "มกราคม",
     "กุมภาพันธ์",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -48,3 +49,60 @@ def clean(tmp_path_factory: pytest.TempPathFactory) -> Simulated:
     return _simulate(
         tmp_path_factory.mktemp("clean"), provinces=("54", "76"), defects=DefectProfile.NONE
     )
+
+
+@pytest.fixture(scope="session")
+def small_api(small) -> Iterator[dict[str, str]]:
+    """The simulated DLA and OPS MOI APIs of `small`, on loopback for the whole session, as
+    the environment a `muban run` process reads them from."""
+    from simulator.server import ApiServer
+
+    with ApiServer(small.api) as api:
+        yield {"MUBAN_DLA_BASE_URL": api.base_url, "MUBAN_CKAN_BASE_URL": api.base_url}
+
+
+@pytest.fixture(scope="session")
+def published_small(small, small_api, tmp_path_factory) -> Path:
+    """A warehouse after one successful nightly run (`muban -v run`, a real process, files and
+    APIs) on the `small` deliveries: published file, exports, reports, outbox and work
+    database; what the run printed is in `nightly.log` beside it. Tests must not change it:
+    clone it with `clone_warehouse` first."""
+    import os
+    import subprocess
+    import sys
+
+    root = tmp_path_factory.mktemp("published_small")
+    warehouse = root / "warehouse"
+    with (root / "nightly.log").open("w", encoding="utf-8") as log:
+        done = subprocess.run(
+            [
+                str(Path(sys.executable).with_name("muban")),
+                "-v",
+                "run",
+                "--landing",
+                str(small.landing),
+                "--warehouse",
+                str(warehouse),
+            ],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            timeout=1200,
+            env={**os.environ, **small_api},
+        )
+    assert done.returncode == 0, (root / "nightly.log").read_text(encoding="utf-8")[-5000:]
+    return warehouse
+
+
+def clone_warehouse(source: Path, target: Path) -> Path:
+    """A copy of a warehouse folder that shares nothing with it, the published file still one
+    of the history's files (hard link), as `publish` leaves it."""
+    import os
+    import shutil
+
+    from publish.publication import PUBLISHED_FILE, current_publication
+
+    current = current_publication(source)
+    shutil.copytree(source, target, symlinks=True, ignore=shutil.ignore_patterns(PUBLISHED_FILE))
+    if current is not None:
+        os.link(target / "history" / current.path.name, target / PUBLISHED_FILE)
+    return target

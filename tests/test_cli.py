@@ -5,15 +5,20 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import duckdb
 
 COMMANDS = ("simulate", "run", "demo", "rollback", "validate", "score", "bench")
 
 
-def muban(*args: str) -> subprocess.CompletedProcess[str]:
+def muban(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "muban", *args], capture_output=True, text=True, timeout=300
+        [sys.executable, "-m", "muban", *args],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=cwd,
     )
 
 
@@ -24,10 +29,27 @@ def test_help_lists_every_command_of_the_contract() -> None:
         assert command in result.stdout
 
 
-def test_commands_not_built_yet_say_so_and_fail() -> None:
-    result = muban("validate", "f.csv", "--dataset", "dla/laos")
-    assert result.returncode == 2
-    assert "not built yet" in result.stderr
+def test_validate_rejects_a_broken_file_with_the_ingest_reason(tmp_path) -> None:
+    """Exit 1 and the Thai reason with where it is (no row checks: the file is refused whole);
+    exit 2 for a dataset that is not delivered as a file, or a file that does not exist."""
+    corpus = Path(__file__).parent / "ingest" / "corpus" / "missing_columns"
+    file = str(corpus / "dopa" / "village_plans" / "missing_columns.csv")
+    result = muban("validate", file, "--dataset", "dopa/village_plans", cwd=tmp_path)
+    assert result.returncode == 1, result.stderr
+    assert "[missing_columns] ขาดคอลัมน์ที่จำเป็น: ด้าน, วิธีดำเนินการ" in result.stdout
+    assert "(line 1)" in result.stdout and "Required columns are missing" in result.stdout
+    as_json = muban("validate", file, "--dataset", "dopa/village_plans", "--format", "json")
+    assert as_json.returncode == 1
+    [problem] = json.loads(as_json.stdout)["problems"]
+    assert (problem["kind"], problem["where"], problem["reasons"][0]["code"]) == (
+        "file",
+        "line 1",
+        "missing_columns",
+    )
+    api = muban("validate", file, "--dataset", "opsmoi/household_needs")
+    assert api.returncode == 2 and "API" in api.stderr
+    assert muban("validate", str(tmp_path / "absent.csv"), "--dataset", "dla/laos").returncode == 2
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_rollback_puts_the_previous_publication_back(tmp_path) -> None:

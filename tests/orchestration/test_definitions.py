@@ -9,6 +9,7 @@ from pathlib import Path
 
 import duckdb
 
+from ingest.datasets import DATASETS
 from muban.nightly import run_nightly
 from orchestration.definitions import defs
 from simulator.server import ApiServer
@@ -71,3 +72,24 @@ def test_nightly_job_ingests_files_and_apis(small, tmp_path) -> None:
         )
     expected = {k: v for k, v in small.summary.rows.items()}
     assert rows == expected  # every delivered row or record, once, after two runs
+
+
+def test_the_checks_stand_between_the_build_and_the_publication() -> None:
+    from orchestration.assets import audit, publish
+
+    graph = defs.resolve_asset_graph()
+    checks = {key.name: key for key in graph.asset_check_keys if key.asset_key == publish.CANDIDATE}
+    # every published table's suite, row conservation and the volume guard, all blocking
+    assert {"rows_conserved", "plan_items_volume", "expectations_fct_plan_item"} <= set(checks)
+    specs = list(audit.publication_audit.check_specs)
+    assert {spec.name for spec in specs} == set(checks)
+    assert all(spec.blocking for spec in specs)
+    assert graph.get(publish.PUBLISHED).parent_keys == {publish.CANDIDATE}
+    # each delivered dataset's suite runs on its raw asset before dbt reads it
+    delivery = list(audit.delivery_expectations.check_specs)
+    assert {spec.asset_key.to_user_string() for spec in delivery} == {
+        f"raw/{dataset}" for dataset in DATASETS
+    }
+    assert all(spec.blocking for spec in delivery)
+    # dbt's tests are asset checks of the dbt models
+    assert sum(key.asset_key.path[0] == "marts" for key in graph.asset_check_keys) > 50

@@ -73,7 +73,7 @@ def test_publishes_keeps_history_and_rolls_back(tmp_path: Path) -> None:
     assert _villages(published) == ["54010101", "54010102"]
     assert [p.publication_id for p in publications(warehouse)] == [first, second]
     assert current_publication(warehouse).publication_id == second  # type: ignore[union-attr]
-    assert not list((warehouse / ".next").iterdir())  # the candidate became the published file
+    assert not (warehouse / ".next").exists()  # the candidate became the published file
     assert not Path(f"{published}.wal").exists()
 
     assert rollback(warehouse).publication_id == first
@@ -177,7 +177,11 @@ def _meta(database: Path) -> list[tuple]:
 
 def test_meta_publication_and_parquet_exports(tmp_path: Path) -> None:
     warehouse, work = tmp_path / "warehouse", tmp_path / "work.duckdb"
-    checks = [CheckResult("rows_conserved", True), CheckResult("ge:dim_village", True, "3/3")]
+    checks = [
+        CheckResult("rows_conserved", True),
+        CheckResult("ge:dim_village", True, "3/3"),
+        CheckResult("raw/dopa/villages:agreed_format", False, "1 of 2 short", blocking=False),
+    ]  # a failed warning is recorded, and does not hold the publication back
     first = _publish(work, warehouse, ["54010101"], audit=lambda _: checks)
     second = _publish(work, warehouse, ["54010101", "54010102"])
     meta = _meta(warehouse / PUBLISHED_FILE)
@@ -191,8 +195,14 @@ def test_meta_publication_and_parquet_exports(tmp_path: Path) -> None:
         {"name": "fct_plan_item", "n_rows": 1},
     ]
     assert meta[0][3] == [
-        {"name": "rows_conserved", "passed": True, "detail": ""},
-        {"name": "ge:dim_village", "passed": True, "detail": "3/3"},
+        {"name": "rows_conserved", "passed": True, "blocking": True, "detail": ""},
+        {"name": "ge:dim_village", "passed": True, "blocking": True, "detail": "3/3"},
+        {
+            "name": "raw/dopa/villages:agreed_format",
+            "passed": False,
+            "blocking": False,
+            "detail": "1 of 2 short",
+        },
     ]
     assert meta[1][4].startswith("muban ")
 
