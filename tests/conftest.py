@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
+import duckdb
 import pytest
 
 from muban import settings
@@ -106,3 +107,30 @@ def clone_warehouse(source: Path, target: Path) -> Path:
     if current is not None:
         os.link(target / "history" / current.path.name, target / PUBLISHED_FILE)
     return target
+
+
+# Columns that differ between two correct runs: when a delivery arrived, when it was published.
+VOLATILE_TYPES = ("TIMESTAMP", "TIMESTAMP WITH TIME ZONE")
+NOT_COMPARED = {"meta_publication"}
+
+
+def published_rows(path: Path) -> dict[str, list[tuple[object, ...]]]:
+    """Every published table's rows, without the columns that differ between correct runs."""
+    with duckdb.connect(str(path), read_only=True) as con:
+        tables = [
+            name
+            for (name,) in con.execute(
+                "select table_name from duckdb_tables() where schema_name = 'main' order by 1"
+            ).fetchall()
+            if name not in NOT_COMPARED
+        ]
+        content = {}
+        for table in tables:
+            columns = [
+                f'"{name}"'
+                for name, kind, *_ in con.execute(f'describe "{table}"').fetchall()
+                if kind not in VOLATILE_TYPES
+            ]
+            listed = ", ".join(columns)
+            content[table] = con.execute(f'select {listed} from "{table}" order by all').fetchall()
+    return content

@@ -98,7 +98,7 @@ def _other_checks_of_run(context: dg.AssetExecutionContext) -> list[CheckResult]
     """dbt tests and the delivery suites evaluated in this run, recorded with the
     publication (they already stopped the run if they had to)."""
     records = context.instance.get_records_for_run(
-        context.run_id, of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION
+        context.run.run_id, of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION
     ).records
     results = []
     for record in records:

@@ -16,16 +16,13 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-import duckdb
 import pytest
 
 from muban.nightly import run_nightly
 from publish.publication import EXPORTS_DIR, PUBLISHED_FILE, current_publication
+from tests.conftest import published_rows
 
 MUBAN = Path(sys.executable).with_name("muban")
-# Columns that differ between two correct runs: when a delivery arrived, when it was published.
-VOLATILE_TYPES = ("TIMESTAMP", "TIMESTAMP WITH TIME ZONE")
-NOT_COMPARED = {"meta_publication"}
 
 
 def _sha256(path: Path) -> str:
@@ -120,28 +117,6 @@ def _exporting_new_publication(published_id: str) -> Callable[[str, Path], bool]
     return exporting
 
 
-def _tables(path: Path) -> dict[str, list[tuple[object, ...]]]:
-    """Every published table's rows, without the columns that differ between correct runs."""
-    with duckdb.connect(str(path), read_only=True) as con:
-        tables = [
-            name
-            for (name,) in con.execute(
-                "select table_name from duckdb_tables() where schema_name = 'main' order by 1"
-            ).fetchall()
-            if name not in NOT_COMPARED
-        ]
-        content = {}
-        for table in tables:
-            columns = [
-                f'"{name}"'
-                for name, kind, *_ in con.execute(f'describe "{table}"').fetchall()
-                if kind not in VOLATILE_TYPES
-            ]
-            listed = ", ".join(columns)
-            content[table] = con.execute(f'select {listed} from "{table}" order by all').fetchall()
-    return content
-
-
 @pytest.fixture(scope="module")
 def landings(small, tmp_path_factory) -> tuple[Path, Path]:
     """The small delivery set without CDD's community plans (the first publication), and the
@@ -168,7 +143,7 @@ def test_a_killed_run_never_damages_the_publication(
     before = current_publication(warehouse)
     assert before is not None
     digest = _sha256(published)
-    rows_before = _tables(published)
+    rows_before = published_rows(published)
 
     kill_points = {
         "ingest": _step_started("raw_cdd__community_plans"),
@@ -181,7 +156,7 @@ def test_a_killed_run_never_damages_the_publication(
         assert _sha256(published) == digest, f"killed during {phase}: the published file changed"
         assert current_publication(warehouse) == before, phase
         assert (warehouse / EXPORTS_DIR / "current").resolve().name == before.publication_id
-        assert _tables(published) == rows_before, phase
+        assert published_rows(published) == rows_before, phase
 
     recovered = subprocess.run(
         [str(MUBAN), "run", "--landing", str(whole), "--warehouse", str(warehouse)],
@@ -194,7 +169,7 @@ def test_a_killed_run_never_damages_the_publication(
     after = current_publication(warehouse)
     assert after is not None and after.publication_id > before.publication_id
     # what one uninterrupted run on the whole set publishes
-    assert _tables(published) == _tables(published_small / PUBLISHED_FILE)
+    assert published_rows(published) == published_rows(published_small / PUBLISHED_FILE)
     # the history holds the first publication and the recovered one, nothing half-made
     assert sorted(p.name for p in (warehouse / "history").iterdir()) == sorted(
         [f"{before.publication_id}.duckdb", f"{after.publication_id}.duckdb"]

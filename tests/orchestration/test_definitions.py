@@ -12,7 +12,8 @@ import duckdb
 from ingest.datasets import DATASETS
 from muban.nightly import run_nightly
 from orchestration.definitions import defs
-from simulator.server import ApiServer
+from publish.publication import PUBLISHED_FILE, publications
+from tests.conftest import clone_warehouse, published_rows
 
 SNAPSHOT = Path(__file__).with_name("asset_graph.snapshot.json")
 
@@ -53,25 +54,30 @@ def test_jobs_schedules_and_the_single_writer() -> None:
     assert {"dopa", "cdd", "dla", "opsmoi", "ingest", "reference"} <= groups
 
 
-def test_nightly_job_ingests_files_and_apis(small, tmp_path) -> None:
-    warehouse = tmp_path / "warehouse"
-    with ApiServer(small.api) as api:
-        outcome = run_nightly(
-            warehouse, small.landing, dla_base_url=api.base_url, ckan_base_url=api.base_url
-        )
-        assert outcome.success, outcome.summary
-        again = run_nightly(
-            warehouse, small.landing, dla_base_url=api.base_url, ckan_base_url=api.base_url
-        )
-        assert again.success
+def test_a_rerun_counts_nothing_twice_and_publishes_the_same(
+    published_small, small, small_api, tmp_path
+) -> None:
+    """Promise 4: the nightly job run again on the same landing (files and APIs) ingests
+    nothing twice and publishes the same tables."""
+    warehouse = clone_warehouse(published_small, tmp_path / "warehouse")
+    again = run_nightly(
+        warehouse,
+        small.landing,
+        dla_base_url=small_api["MUBAN_DLA_BASE_URL"],
+        ckan_base_url=small_api["MUBAN_CKAN_BASE_URL"],
+    )
+    assert again.success, again.summary
     with duckdb.connect(str(warehouse / "work" / "work.duckdb"), read_only=True) as con:
         rows = dict(
             con.execute(
                 "select dataset, sum(rows_read) from raw.deliveries where status = 'ingested' group by dataset"
             ).fetchall()
         )
-    expected = {k: v for k, v in small.summary.rows.items()}
-    assert rows == expected  # every delivered row or record, once, after two runs
+    assert rows == dict(small.summary.rows)  # every delivered row or record, once, after two runs
+    assert len(publications(warehouse)) == 2
+    assert published_rows(warehouse / PUBLISHED_FILE) == published_rows(
+        published_small / PUBLISHED_FILE
+    )
 
 
 def test_the_checks_stand_between_the_build_and_the_publication() -> None:

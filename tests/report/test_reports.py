@@ -360,7 +360,7 @@ def test_crafted_rows_are_neutralised_and_escaped_end_to_end(
         )
         con.execute(
             """
-            create table rpt_delivery_expectations as
+            create or replace table rpt_delivery_expectations as
             select delivery_id as target, 'dopa_village_plans' as suite,
                 'expect_column_values_to_not_be_null' as expectation, 'title' as "column",
                 false as success, 100 as element_count, 3 as unexpected_count,
