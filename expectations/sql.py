@@ -1,7 +1,7 @@
 """DuckDB expressions that read a delivered text the way dbt staging does, and the shared value
 sets, so that a suite never flags what the pipeline legitimately repairs.
 
-Each reader mirrors a macro in dbt_project/macros (named beside it): change them together.
+The readers are the dbt project's macros themselves (dbt_project/macros), rendered here.
 """
 
 from __future__ import annotations
@@ -10,10 +10,13 @@ import csv
 import datetime
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 from ingest.datasets import DATASETS as DELIVERED
 
 SEEDS = Path(__file__).resolve().parents[1] / "dbt_project" / "seeds"
+MACROS = SEEDS.parent / "macros"
+MACRO_FILES = ("thai_text.sql", "amounts.sql", "staging_opsmoi.sql")
 
 # Digits as delivered: Arabic or Thai.
 DIGIT = "[0-9๐-๙]"
@@ -21,38 +24,36 @@ DIGIT = "[0-9๐-๙]"
 BLANK = r"[\s\x{00a0}]*"
 
 
+@cache
+def _staging_macros() -> Any:
+    """The dbt project's own readers (macros), rendered with Jinja: a suite reads a delivered
+    text exactly as staging does, from the one definition."""
+    import jinja2
+
+    text = "\n".join((MACROS / name).read_text(encoding="utf-8") for name in MACRO_FILES)
+    return jinja2.Environment(autoescape=False).from_string(text).module
+
+
 def arabic_digits(column: str) -> str:
-    """macro arabic_digits (translate only where there is a Thai digit: it is the slow part)."""
-    return (
-        f"(case when regexp_matches({column}, '[๐-๙]') "
-        f"then translate({column}, '๐๑๒๓๔๕๖๗๘๙', '0123456789') else {column} end)"
-    )
+    """macro arabic_digits."""
+    return f"({_staging_macros().arabic_digits(column)})"
 
 
 def baht(column: str) -> str:
-    """macro baht: an amount as delivered (150,000 / 150000.00 / ๑๕๐,๐๐๐ / 150 000 บาท / - for
-    zero) to a number; null when empty or unreadable. The plain forms (most amounts) are read by
-    a cast alone; the regex repairs run on the rest."""
-    return f"""(case
-        when trim(coalesce({column}, '')) = '' then null
-        when trim({column}) = '-' then 0
-        else coalesce(try_cast(replace({column}, ',', '') as double), try_cast(regexp_replace(
-            regexp_replace({arabic_digits(column)}, '(บาท|\\.-)\\s*$', ''),
-            '[,\\s\\x{{00a0}}]', '', 'g'
-        ) as double))
-    end)"""
+    """macro baht, as a double; the plain forms (most amounts) are read by a cast alone before
+    the macro's regex repairs run."""
+    plain = f"try_cast(replace({column}, ',', '') as decimal(18, 2))"
+    return f"cast(coalesce({plain}, {_staging_macros().baht(column)}) as double)"
 
 
 def be_year(column: str) -> str:
-    """macro be_year: a year as delivered (BE, CE, Thai digits, 2569.0) to a BE number."""
-    year = f"try_cast(trim({arabic_digits(column)}) as decimal(10, 1))"
-    return f"(case when {year} between 1900 and 2200 then {year} + 543 else {year} end)::double"
+    """macro be_year, as a double."""
+    return f"cast({_staging_macros().be_year(column)} as double)"
 
 
 def whole_number(column: str) -> str:
-    """macro household_count: a count (120, 120.0, 1,200, Thai digits) to a number."""
-    text = f"regexp_replace(trim({arabic_digits(column)}), '[,\\s]', '', 'g')"
-    return f"try_cast(regexp_extract({text}, '^([0-9]+)(?:\\.0+)?$', 1) as double)"
+    """macro household_count, as a double."""
+    return f"cast({_staging_macros().household_count(column)} as double)"
 
 
 def compact(column: str) -> str:
