@@ -2,7 +2,8 @@
 
 `<landing>/<agency>/<dataset>/<file>`. Files whose name starts with `.` or ends in
 `.partial`/`.tmp` are uploads still in flight and are left for the next run. Reading happens
-in worker processes; the work database is written by this process only.
+in worker processes when there is enough to read to pay for starting them; the work database is
+written by this process only.
 """
 
 from __future__ import annotations
@@ -136,14 +137,15 @@ def ingest_landing(
     if not landing.exists():
         log.warning("landing folder %s does not exist: nothing to ingest", landing)
         return report
-    readers = _Readers(settings.workers)
+    found_files = [
+        found for found in discover(landing) if datasets is None or found.dataset in datasets
+    ]
+    readers = _Readers(settings.workers if _worth_workers(found_files, settings) else 1)
     reading: list[tuple[Found, str, int, Future[list[tuple[str, Parsed | Rejection]]]]] = []
     first_seen: set[tuple[str, str]] = set()
     later_duplicates: list[tuple[Found, str, str, int]] = []
     try:
-        for found in discover(landing):
-            if datasets is not None and found.dataset not in datasets:
-                continue
+        for found in found_files:
             if found.problem or found.dataset is None:
                 _reject_unread(
                     con, found, found.problem or reject("unknown_dataset"), archive, report
@@ -169,7 +171,7 @@ def ingest_landing(
             )
             reading.append((found, sha256, size, readers.submit(job)))
             # Bounded read-ahead: parsed deliveries wait in memory until this process writes them.
-            while len(reading) > READ_AHEAD * max(1, settings.workers):
+            while len(reading) > READ_AHEAD * readers.workers:
                 _record_read(*_done(reading.pop(0)), con, report)
         while reading:
             _record_read(*_done(reading.pop(0)), con, report)
@@ -179,6 +181,18 @@ def ingest_landing(
     for found, dataset, sha256, size in later_duplicates:
         _record_duplicate(con, found, dataset, sha256, size, report)
     return report
+
+
+def _worth_workers(found_files: list[Found], settings: Settings) -> bool:
+    """Enough to read for worker processes to pay for their start (~3 s each: a fresh
+    interpreter importing the readers), where a nightly increment of a file or two reads here
+    in a fraction of a second. An upper bound: files read before are skipped unread."""
+    sizes = [
+        f.path.stat().st_size
+        for f in found_files
+        if f.dataset is not None and f.problem is None and f.path.is_file()
+    ]
+    return len(sizes) >= 2 and sum(sizes) >= settings.parallel_read_min_bytes
 
 
 def _done(
@@ -240,7 +254,7 @@ class _Readers:
     threads of this process, and forking a threaded process can copy a held lock."""
 
     def __init__(self, workers: int) -> None:
-        self.workers = workers
+        self.workers = max(1, workers)
         self.pool: ProcessPoolExecutor | None = None
 
     def submit(
@@ -251,6 +265,7 @@ class _Readers:
             done.set_result(parse(job))
             return done
         if self.pool is None:
+            log.info("reading deliveries in %d worker processes", self.workers)
             self.pool = ProcessPoolExecutor(
                 self.workers, mp_context=multiprocessing.get_context("forkserver")
             )

@@ -31,6 +31,9 @@ class Settings:
     http_initial_wait_seconds: float = 1.0  # backoff starts here, doubling, with jitter
     http_max_wait_seconds: float = 30.0
     workers: int = 2
+    # below this many bytes to read, or with one file, reading happens in the run's own process:
+    # starting the workers (~3 s) costs more than they save
+    parallel_read_min_bytes: int = 16 * 2**20
     # agency reports by e-mail (`report.mail`). The SMTP user and password come only from the
     # environment (MUBAN_SMTP_USER, MUBAN_SMTP_PASSWORD), never from a config file.
     smtp_host: str | None = None  # None: the reports are written to the outbox as .eml files
@@ -62,6 +65,11 @@ class Settings:
     @property
     def work_db(self) -> Path:
         return self.work_dir / "work.duckdb"
+
+    @property
+    def dbt_target_dir(self) -> Path:
+        """dbt's target folder for this warehouse, reused from run to run (partial parsing)."""
+        return self.work_dir / "dbt_target"
 
     @property
     def reports_dir(self) -> Path:

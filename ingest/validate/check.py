@@ -34,7 +34,7 @@ from ingest.validate.registry import (
     load_registry,
 )
 from ingest.validate.report import DeliveryResult, Notice, Problem, Reason, Report, reason_counts
-from ingest.validate.row_checks import DBT_PROJECT_DIR, run_row_checks
+from ingest.validate.row_checks import DBT_PROJECT_DIR, start_row_checks
 
 # The folder a file of each dataset lands in (the CDD workbook also delivers certification).
 LANDING_FOLDER = {key: key for key in LANDING_DATASETS} | {
@@ -108,15 +108,13 @@ def validate_file(
                 registry = load_registry(con, warehouse)
                 report.timings["registry"] = time.perf_counter() - loading
                 report.notices.extend(_registry_notices(con, registry, warehouse, ingested))
-            if ingested:
-                checking = time.perf_counter()
-                report.notices.extend(_expectation_notices(con, ingested))
-                report.timings["expectations"] = time.perf_counter() - checking
         finally:
             con.close()
         report.sha256 = next((str(d["sha256"]) for d in delivered), None)
         if ingested:
-            report.timings["dbt"] = run_row_checks(settings.work_db, scratch, project_dir)
+            report.notices.extend(
+                _checked(settings.work_db, scratch, project_dir, ingested, report)
+            )
         # without a registry, the reasons only a registry decides are left out (and said so)
         identified = registry.source is not None or folder not in NEEDS_REGISTRY
         with duckdb.connect(str(settings.work_db), read_only=True) as con:
@@ -148,6 +146,29 @@ def _delivery_result(
     result.reason_counts = reason_counts(rows, dataset)
     report.notices.extend(findings.row_warnings(con, delivery))
     return result
+
+
+def _checked(
+    work_db: Path,
+    scratch: Path,
+    project_dir: Path,
+    ingested: list[dict[str, object]],
+    report: Report,
+) -> list[Notice]:
+    """dbt's row checks and the dataset's suite, side by side: dbt builds into the work
+    database (one writer) while the suite reads a copy of the delivery (a few MB)."""
+    suite_db = scratch / "suite.duckdb"
+    shutil.copyfile(work_db, suite_db)
+    row_checks = start_row_checks(work_db, scratch, project_dir)
+    try:
+        checking = time.perf_counter()
+        with duckdb.connect(str(suite_db)) as con:
+            notices = _expectation_notices(con, ingested)
+        report.timings["expectations"] = time.perf_counter() - checking
+        report.timings["dbt"] = row_checks.wait()
+    finally:
+        row_checks.stop()
+    return notices
 
 
 def _expectation_notices(

@@ -44,8 +44,33 @@ def dbt_executable() -> str:
     return found
 
 
-def run_row_checks(work_db: Path, scratch: Path, project_dir: Path = DBT_PROJECT_DIR) -> float:
-    """Build the selection into `work_db`; dbt's files stay under `scratch`. Seconds taken."""
+class RowChecks:
+    """The dbt build, started: the caller may do other work (the dataset's suite) meanwhile."""
+
+    def __init__(self, command: list[str], cwd: Path, env: dict[str, str]) -> None:
+        self.started = time.perf_counter()
+        self.process = subprocess.Popen(
+            command, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+        )
+
+    def wait(self) -> float:
+        """Seconds the build took; RowChecksFailed when dbt failed."""
+        output, _ = self.process.communicate()
+        if self.process.returncode != 0:
+            tail = "\n".join(output.strip().splitlines()[-15:])
+            raise RowChecksFailed(f"dbt build failed (exit {self.process.returncode}):\n{tail}")
+        return time.perf_counter() - self.started
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.kill()
+            self.process.communicate()
+
+
+def start_row_checks(
+    work_db: Path, scratch: Path, project_dir: Path = DBT_PROJECT_DIR
+) -> RowChecks:
+    """Start building the selection into `work_db`; dbt's files stay under `scratch`."""
     run_dir = scratch / "dbt"
     target = run_dir / "target"
     target.mkdir(parents=True)
@@ -82,9 +107,9 @@ def run_row_checks(work_db: Path, scratch: Path, project_dir: Path = DBT_PROJECT
         "model",
         "seed",
     ]
-    started = time.perf_counter()
-    done = subprocess.run(command, cwd=run_dir, env=env, capture_output=True, text=True)
-    if done.returncode != 0:
-        tail = "\n".join((done.stdout + done.stderr).strip().splitlines()[-15:])
-        raise RowChecksFailed(f"dbt build failed (exit {done.returncode}):\n{tail}")
-    return time.perf_counter() - started
+    return RowChecks(command, run_dir, env)
+
+
+def run_row_checks(work_db: Path, scratch: Path, project_dir: Path = DBT_PROJECT_DIR) -> float:
+    """Build the selection into `work_db`; dbt's files stay under `scratch`. Seconds taken."""
+    return start_row_checks(work_db, scratch, project_dir).wait()

@@ -32,9 +32,18 @@ def _newest_source(project_dir: Path) -> float:
 
 
 def prepare_manifest(project_dir: Path = DBT_PROJECT_DIR) -> Path:
-    """target/manifest.json, parsed again when any project file is newer."""
+    """target/manifest.json, parsed again when any project file is newer. The parse state
+    saved beside it is for the profile's default work database, as `muban validate` runs dbt
+    (ingest/validate/row_checks.py), so that validate parses only what changed since."""
     manifest = project_dir / "target" / "manifest.json"
-    if not manifest.exists() or manifest.stat().st_mtime < _newest_source(project_dir):
+    saved_state = project_dir / "target" / "partial_parse.msgpack"
+    newest = _newest_source(project_dir)
+    if (
+        not manifest.exists()
+        or not saved_state.exists()
+        or min(manifest.stat().st_mtime, saved_state.stat().st_mtime) < newest
+    ):
+        environment = {k: v for k, v in os.environ.items() if k != "MUBAN_WORK_DB"}
         subprocess.run(
             [
                 str(DBT_EXECUTABLE),
@@ -46,7 +55,7 @@ def prepare_manifest(project_dir: Path = DBT_PROJECT_DIR) -> Path:
                 "--quiet",
             ],
             check=True,
-            env={**os.environ, "DBT_SEND_ANONYMOUS_USAGE_STATS": "False"},
+            env={**environment, "DBT_SEND_ANONYMOUS_USAGE_STATS": "False"},
         )
     return manifest
 
@@ -88,8 +97,18 @@ def muban_dbt(
     context: dg.AssetExecutionContext, dbt: DbtCliResource, muban: MubanWarehouse
 ) -> Iterator[Any]:
     # dbt opens the same work database ingest writes: one writer at a time (the pool).
-    os.environ["MUBAN_WORK_DB"] = str(muban.settings().work_db.resolve())
-    yield from dbt.cli(["build"], context=context).stream()
+    settings = muban.settings()
+    os.environ["MUBAN_WORK_DB"] = str(settings.work_db.resolve())
+    # One target folder per warehouse, reused: dbt's partial-parse state stays valid from one
+    # night to the next (it is tied to the profile, i.e. this work database's path), and
+    # nothing accumulates in the project (dagster-dbt's default is a new folder per run).
+    # Unit tests check the models' code, not the data: they run in CI (tests/reconcile), not
+    # every night, as dbt recommends.
+    yield from dbt.cli(
+        ["build", "--exclude-resource-type", "unit_test"],
+        context=context,
+        target_path=settings.dbt_target_dir.resolve(),
+    ).stream()
 
 
 dbt_resource = DbtCliResource(

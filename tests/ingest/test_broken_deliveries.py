@@ -992,6 +992,7 @@ def land(tmp_path: Path) -> Iterator[Callable[[list[Case], int], Landed]]:
             max_unzipped_bytes=64 << 20,
             max_zip_ratio=200,
             workers=workers,
+            parallel_read_min_bytes=0,  # with 2 workers, the pool reads however little there is
         )
         con = store.connect(settings.work_db)
         connections.append(con)

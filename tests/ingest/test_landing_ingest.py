@@ -178,3 +178,37 @@ def test_same_bytes_under_another_name_are_a_duplicate(small, tmp_path) -> None:
         assert count(con, "select count(*) from raw.deliveries") == 2
         archived = list((settings.archive_dir).rglob("*"))
         assert sum(1 for p in archived if p.is_file()) == 1  # one copy of the bytes
+
+
+def test_workers_read_what_this_process_reads(small, tmp_path, caplog) -> None:
+    """The small set (2.5 MB) is read in the run's own process; forced into the worker pool,
+    the same deliveries give the same raw tables, row for row."""
+    read = {}
+    for name, min_bytes in (("here", None), ("pooled", 0)):
+        caplog.clear()
+        options = {} if min_bytes is None else {"parallel_read_min_bytes": min_bytes}
+        settings = Settings.load(warehouse=tmp_path / name, landing=small.landing, **options)
+        with (
+            caplog.at_level("INFO", logger="ingest.landing"),
+            store.connect(settings.work_db) as con,
+        ):
+            ingest_landing(settings, con)
+            tables = [
+                t
+                for (t,) in con.execute(
+                    "select table_name from duckdb_tables() where schema_name = 'raw' order by 1"
+                ).fetchall()
+            ]
+            read[name] = {}
+            for table in tables:
+                columns = ", ".join(
+                    f'"{column}"'
+                    for column, kind, *_ in con.execute(f"describe raw.{table}").fetchall()
+                    if not kind.startswith("TIMESTAMP")
+                )
+                query = f"select {columns} from raw.{table} order by all"
+                read[name][table] = con.execute(query).fetchall()
+        pooled = "reading deliveries in 2 worker processes" in caplog.text
+        assert pooled == (name == "pooled")
+    assert len(read["here"]) >= 6 and sum(map(len, read["here"].values())) > 10_000
+    assert read["here"] == read["pooled"]

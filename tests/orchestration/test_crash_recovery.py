@@ -5,34 +5,23 @@ job scheduler's time-out or a container stop does)."""
 
 from __future__ import annotations
 
-import hashlib
 import os
-import shutil
 import signal
 import subprocess
-import sys
 import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
 
-import pytest
-
-from muban.nightly import run_nightly
 from publish.publication import EXPORTS_DIR, PUBLISHED_FILE, current_publication
-from tests.conftest import published_rows
-
-MUBAN = Path(sys.executable).with_name("muban")
-
-
-def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+from tests.conftest import clone_warehouse, published_rows
+from tests.orchestration.conftest import MUBAN, Redelivery, muban_run, sha256
 
 
 def _run_killed(
     warehouse: Path,
     landing: Path,
-    api: dict[str, str],
+    env: dict[str, str],
     kill_when: Callable[[str, Path], bool],
     timeout: float = 600,
 ) -> list[str]:
@@ -44,7 +33,7 @@ def _run_killed(
         stderr=subprocess.STDOUT,
         text=True,
         start_new_session=True,
-        env={**os.environ, **api},
+        env={**os.environ, **env},
     )
     seen: list[str] = []
     killed = threading.Event()
@@ -95,8 +84,16 @@ def _alive_in_group(group: int) -> list[int]:
     return alive
 
 
-def _step_started(step: str) -> Callable[[str, Path], bool]:
-    return lambda line, _: "STEP_START" in line and f'"{step}"' in line
+def _archiving(delivered: Path) -> Callable[[str, Path], bool]:
+    """Inside the ingest of a delivered file: its bytes are going into the archive (or are
+    there), its rows not yet recorded (or not all)."""
+    digest = sha256(delivered)
+
+    def archiving(_: str, warehouse: Path) -> bool:
+        archive = warehouse / "work" / "archive"
+        return (archive / digest[:2] / digest).exists() or any(archive.glob(".incoming.*"))
+
+    return archiving
 
 
 def _dbt_model_built(line: str, _: Path) -> bool:
@@ -117,59 +114,43 @@ def _exporting_new_publication(published_id: str) -> Callable[[str, Path], bool]
     return exporting
 
 
-@pytest.fixture(scope="module")
-def landings(small, tmp_path_factory) -> tuple[Path, Path]:
-    """The small delivery set without CDD's community plans (the first publication), and the
-    whole set (what the interrupted runs and the recovery ingest)."""
-    first = tmp_path_factory.mktemp("landing_first")
-    shutil.copytree(small.landing, first, dirs_exist_ok=True)
-    shutil.rmtree(first / "cdd" / "community_plans")
-    return first, small.landing
-
-
 def test_a_killed_run_never_damages_the_publication(
-    landings, published_small, small_api, tmp_path
+    truncated_redelivery: Redelivery, published_small, small_api, tmp_path
 ) -> None:
-    first, whole = landings
-    warehouse = tmp_path / "warehouse"
-    outcome = run_nightly(
-        warehouse,
-        first,
-        dla_base_url=small_api["MUBAN_DLA_BASE_URL"],
-        ckan_base_url=small_api["MUBAN_CKAN_BASE_URL"],
-    )
-    assert outcome.success, outcome.summary
+    """From the session's publication, DOPA's re-delivered (smaller, let through) plans are
+    run three times and killed, then once to the end: that run publishes exactly what the
+    uninterrupted run on the same deliveries published."""
+    warehouse = clone_warehouse(published_small, tmp_path / "warehouse")
+    landing, env = truncated_redelivery.landing, {**small_api, "MUBAN_MAX_ROW_DROP": "1"}
     published = warehouse / PUBLISHED_FILE
     before = current_publication(warehouse)
     assert before is not None
-    digest = _sha256(published)
+    digest = sha256(published)
     rows_before = published_rows(published)
 
     kill_points = {
-        "ingest": _step_started("raw_cdd__community_plans"),
+        "ingest": _archiving(next((landing / "dopa" / "village_plans").glob("*.csv"))),
         "dbt": _dbt_model_built,
         "publish": _exporting_new_publication(before.publication_id),
     }
     for phase, kill_when in kill_points.items():
-        seen = _run_killed(warehouse, whole, small_api, kill_when)
-        assert "RUN_SUCCESS" not in "".join(seen), phase
-        assert _sha256(published) == digest, f"killed during {phase}: the published file changed"
+        seen = "".join(_run_killed(warehouse, landing, env, kill_when))
+        assert "RUN_SUCCESS" not in seen, phase
+        if phase == "ingest":
+            assert '"muban_dbt"' not in seen, "killed after the ingest"
+        assert sha256(published) == digest, f"killed during {phase}: the published file changed"
         assert current_publication(warehouse) == before, phase
         assert (warehouse / EXPORTS_DIR / "current").resolve().name == before.publication_id
         assert published_rows(published) == rows_before, phase
 
-    recovered = subprocess.run(
-        [str(MUBAN), "run", "--landing", str(whole), "--warehouse", str(warehouse)],
-        capture_output=True,
-        text=True,
-        timeout=900,
-        env={**os.environ, **small_api},
-    )
+    recovered = muban_run(landing, warehouse, env)
     assert recovered.returncode == 0, recovered.stdout + recovered.stderr
     after = current_publication(warehouse)
     assert after is not None and after.publication_id > before.publication_id
-    # what one uninterrupted run on the whole set publishes
-    assert published_rows(published) == published_rows(published_small / PUBLISHED_FILE)
+    # what the uninterrupted run on the same deliveries published
+    assert truncated_redelivery.accepted.returncode == 0
+    uninterrupted = published_rows(truncated_redelivery.warehouse / PUBLISHED_FILE)
+    assert published_rows(published) == uninterrupted != rows_before
     # the history holds the first publication and the recovered one, nothing half-made
     assert sorted(p.name for p in (warehouse / "history").iterdir()) == sorted(
         [f"{before.publication_id}.duckdb", f"{after.publication_id}.duckdb"]

@@ -4,35 +4,10 @@ the publication records the checks it passed."""
 
 from __future__ import annotations
 
-import hashlib
-import os
-import shutil
-import subprocess
-import sys
-from pathlib import Path
-
 import duckdb
-import pytest
 
 from publish.publication import PUBLISHED_FILE, current_publication, publications
-from tests.conftest import clone_warehouse
-
-MUBAN = Path(sys.executable).with_name("muban")
-
-
-def _truncated_redelivery(landing: Path, target: Path, keep_share: float = 0.05) -> Path:
-    """The same delivery set, with DOPA's plan file re-exported truncated: the same name, the
-    header and the first 5 % of its lines (an export filtered by mistake)."""
-    shutil.copytree(landing, target)
-    (plans,) = (target / "dopa" / "village_plans").glob("*.csv")
-    lines = plans.read_bytes().splitlines(keepends=True)
-    plans.write_bytes(b"".join(lines[: 1 + int(len(lines) * keep_share)]))
-    return target
-
-
-@pytest.fixture
-def first_publication(published_small, tmp_path) -> Path:
-    return clone_warehouse(published_small, tmp_path / "warehouse")
+from tests.orchestration.conftest import Redelivery
 
 
 def test_the_publication_records_its_checks(published_small) -> None:
@@ -56,47 +31,36 @@ def test_the_publication_records_its_checks(published_small) -> None:
 
 
 def test_a_failed_blocking_check_publishes_nothing_and_says_why(
-    first_publication, small, small_api, tmp_path
+    truncated_redelivery: Redelivery,
 ) -> None:
-    warehouse = first_publication
-    published = warehouse / PUBLISHED_FILE
-    before = current_publication(warehouse)
-    digest = hashlib.sha256(published.read_bytes()).hexdigest()
-    landing = _truncated_redelivery(small.landing, tmp_path / "landing")
-    assert before is not None
-
-    refused = subprocess.run(
-        [str(MUBAN), "run", "--landing", str(landing), "--warehouse", str(warehouse)],
-        capture_output=True,
-        text=True,
-        timeout=900,
-        env={**{k: v for k, v in os.environ.items() if k != "MUBAN_MAX_ROW_DROP"}, **small_api},
-    )
-    said = refused.stdout + refused.stderr
-    assert refused.returncode == 1, said
+    """DOPA re-delivers its plan file truncated (the same name): the volume check refuses the
+    candidate, and nothing is published."""
+    run = truncated_redelivery
+    said = run.refused.stdout + run.refused.stderr
+    assert run.refused.returncode == 1, said
     assert "CHECK FAILED: warehouse/candidate:plan_items_volume" in said
     assert "dopa plan items of fiscal year 2569 fell from" in said
     assert "NOT PUBLISHED" in said
-    assert hashlib.sha256(published.read_bytes()).hexdigest() == digest
-    assert current_publication(warehouse) == before
-    assert len(publications(warehouse)) == 1
+    assert run.digest_after_refusal == run.digest_before
+    assert run.current_after_refusal == run.before
+    assert run.publications_after_refusal == 1
     # the refused candidate stays aside for the data engineer to look into
-    (refused_file,) = (warehouse / ".next").glob("*.duckdb")
+    (refused_file,) = run.refused_candidates
     assert f"refused candidate: {refused_file}" in said
 
-    # the data engineer checks with DOPA that the smaller file is right, and lets it through
-    accepted = subprocess.run(
-        [str(MUBAN), "run", "--landing", str(landing), "--warehouse", str(warehouse)],
-        capture_output=True,
-        text=True,
-        timeout=900,
-        env={**os.environ, **small_api, "MUBAN_MAX_ROW_DROP": "1"},
-    )
-    assert accepted.returncode == 0, accepted.stdout + accepted.stderr
-    after = current_publication(warehouse)
-    assert after is not None and before is not None
-    assert after.publication_id > before.publication_id
-    with duckdb.connect(str(published), read_only=True) as con:
+
+def test_an_intended_drop_is_let_through_for_one_run(
+    truncated_redelivery: Redelivery, small
+) -> None:
+    """The data engineer checks with DOPA that the smaller file is right and runs once with
+    MUBAN_MAX_ROW_DROP=1: the smaller plan is published, the refused candidate is gone."""
+    run = truncated_redelivery
+    assert run.accepted.returncode == 0, run.accepted.stdout + run.accepted.stderr
+    after = current_publication(run.warehouse)
+    assert after is not None and after.publication_id > run.before.publication_id
+    assert len(publications(run.warehouse)) == 2
+    assert not (run.warehouse / ".next").exists()
+    with duckdb.connect(str(run.warehouse / PUBLISHED_FILE), read_only=True) as con:
         dopa_items = con.execute(
             "select count(*) from fct_plan_item where source = 'dopa'"
         ).fetchone()[0]  # type: ignore[index]
