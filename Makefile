@@ -35,7 +35,7 @@ lint: $(STAMP)
 	# The dbt templater opens the profile's database: give it a scratch one, not the warehouse,
 	# and its own target folder (the project's keeps the parse state `muban validate` reuses).
 	cd dbt_project && MUBAN_WORK_DB=$(CURDIR)/.venv/sqlfluff.duckdb \
-		DBT_TARGET_PATH=$(CURDIR)/.venv/sqlfluff-target ../$(BIN)/sqlfluff lint models
+		DBT_TARGET_PATH=$(CURDIR)/.venv/sqlfluff-target ../$(BIN)/sqlfluff lint models --processes 2
 
 test: lint
 	$(BIN)/pytest

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
 
 import duckdb
+
+from publish.publication import current_publication
 
 COMMANDS = ("simulate", "run", "demo", "rollback", "validate", "score", "bench")
 
@@ -85,14 +88,19 @@ def test_rollback_with_nothing_published_says_so(tmp_path) -> None:
     assert "nothing is published" in result.stderr
 
 
-def test_run_ingests_a_landing_folder_and_reports_per_dataset(small, tmp_path) -> None:
-    result = muban("run", "--warehouse", str(tmp_path), "--landing", str(small.landing))
-    assert result.returncode == 0, result.stderr
-    assert "nightly run succeeded" in result.stdout
-    assert (
-        f"dopa/village_plans         ingested      1 deliveries {small.summary.rows['dopa/village_plans']:>10} rows"
-        in result.stdout
-    )
+def test_run_reports_per_dataset_and_what_it_published(published_small: Path, small) -> None:
+    """What `muban -v run` printed when the session's warehouse was built (a real process on
+    the small set, files and APIs): every dataset with the rows it delivered, the checks, the
+    publication and the agencies' reports."""
+    said = (published_small.parent / "nightly.log").read_text(encoding="utf-8")
+    assert "nightly run succeeded" in said
+    for dataset, rows in small.summary.rows.items():
+        assert re.search(rf"\n  {dataset}\s+ingested\s+\d+ deliveries\s+{rows} rows\n", said), (
+            dataset
+        )
+    assert re.search(r"\nchecks: \d+ run, 0 blocking failed", said)
+    assert f"published {current_publication(published_small).publication_id}: " in said
+    assert re.search(r"\n  dopa: [\d,]+ rows accepted, [\d,]+ rejected", said)
 
 
 def test_simulate_writes_deliveries_and_reports_counts(tmp_path) -> None:

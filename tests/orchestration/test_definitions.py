@@ -11,6 +11,7 @@ import duckdb
 
 from ingest.datasets import DATASETS
 from muban.nightly import run_nightly
+from orchestration.assets.transform import DBT_PROJECT_DIR
 from orchestration.definitions import defs
 from publish.publication import PUBLISHED_FILE, publications
 from tests.conftest import clone_warehouse, published_rows
@@ -78,6 +79,13 @@ def test_a_rerun_counts_nothing_twice_and_publishes_the_same(
     assert published_rows(warehouse / PUBLISHED_FILE) == published_rows(
         published_small / PUBLISHED_FILE
     )
+    # dbt worked in the warehouse's own target folder, reused from run to run (its parse state
+    # with it), and left nothing in the project
+    target = warehouse / "work" / "dbt_target"
+    assert {"partial_parse.msgpack", "run_results.json", "dbt.log"} <= {
+        p.name for p in target.iterdir()
+    }
+    assert not list((DBT_PROJECT_DIR / "target").glob("muban_dbt-*"))
 
 
 def test_the_checks_stand_between_the_build_and_the_publication() -> None:
