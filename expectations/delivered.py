@@ -37,10 +37,6 @@ KEY = 0.95  # natural keys: a re-export duplicates rows, and every copy counts a
 # repaired, so they are accepted.
 B = sql.BLANK
 D = sql.DIGIT
-# An amount as staging reads it (macro baht): digits with separators and spaces, decimals,
-# a trailing บาท or .-, or a lone - for zero.
-AMOUNT = rf"^{B}(-|-?{D}[0-9๐-๙,\s\x{{00a0}}]*(\.{D}+)?{B}(บาท|\.-)?){B}$"
-YEAR = rf"^{B}{D}{{4}}(\.0+)?{B}$"
 WHOLE = rf"^{B}{D}[0-9๐-๙,]*(\.0+)?{B}$"
 # หมู่ที่ as typed: 3, ๓, ม.3, หมู่ 3, หมู่ที่ 3, 3.0 (macro plan_moo).
 MOO = rf"^{B}(หมู่ที่|หมู่|ม\.)?{B}{D}{{1,3}}(\.0+)?{B}$"
@@ -86,19 +82,24 @@ def basics(dataset: str) -> Part:
 
 
 def malformed(column: str, pattern: str, th: str, en: str, mostly: float = FORMAT) -> Part:
-    """`<column>_malformed`: the delivered value where it is not in the agreed form (null where it
-    is, or is empty), and the expectation that it is null.
+    """`<column>_malformed`: the delivered value where it does not match the agreed form (a
+    pattern; DuckDB's RE2, on every core), and the expectation that it is null."""
+    return unreadable(column, f"regexp_matches(\"{column}\", '{pattern}')", th, en, mostly)
 
-    DuckDB matches the pattern (RE2, on every core) and GE checks the result: GE's own regex
-    expectation runs Python's re row by row, about a minute of CPU over a national delivery set.
-    The unexpected values GE reports are the malformed values themselves."""
+
+def unreadable(column: str, readable: str, th: str, en: str, mostly: float = FORMAT) -> Part:
+    """`<column>_malformed`: the delivered value where `readable` (SQL) does not hold (null where
+    it does, or the value is empty), and the expectation that it is null.
+
+    DuckDB decides and GE checks the result: GE's own regex expectation runs Python's re row by
+    row, about a minute of CPU over a national delivery set. The unexpected values GE reports
+    are the malformed values themselves."""
     value = f'"{column}"'
     name = f"{column}_malformed"
     return (
         derived(
             name,
-            f"case when trim({value}) <> '' and not regexp_matches({value}, '{pattern}') "
-            f"then {value} end",
+            f"case when trim({value}) <> '' and not coalesce({readable}, false) then {value} end",
             column,
         ),
         null(name, th, en, mostly),
@@ -157,9 +158,9 @@ def amount(column: str = "budget") -> Part:
     """The delivered amount reads as baht, and lies between 0 and the plausible maximum."""
     parsed = f"{column}_thb"
     return (
-        malformed(
+        unreadable(
             column,
-            AMOUNT,
+            sql.readable_amount(f'"{column}"'),
             "งบประมาณอ่านเป็นจำนวนเงินได้ (จุลภาค ทศนิยม เลขไทย คำว่า บาท หรือ - แทนศูนย์ ระบบแก้ให้)",
             "The budget reads as an amount (separators, decimals, Thai digits, บาท, - for zero are repaired)",
         ),
@@ -180,9 +181,9 @@ def year(column: str, name_th: str, name_en: str) -> Part:
     low, high = sql.year_window()
     parsed = f"{column}_be"
     return (
-        malformed(
+        unreadable(
             column,
-            YEAR,
+            sql.be_year(f'"{column}"') + " is not null",
             f"{name_th}เป็นปี 4 หลัก (ปี ค.ศ. และเลขไทยอ่านได้ ระบบแก้ให้)",
             f"The {name_en} is a 4-digit year (CE years and Thai digits are repaired)",
         ),

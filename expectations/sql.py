@@ -46,6 +46,11 @@ def baht(column: str) -> str:
     return f"cast(coalesce({plain}, {_staging_macros().baht(column)}) as double)"
 
 
+def readable_amount(column: str) -> str:
+    """macro is_readable_amount: blank, a lone - (zero) or what macro baht reads."""
+    return f"({_staging_macros().is_readable_amount(column)})"
+
+
 def be_year(column: str) -> str:
     """macro be_year, as a double."""
     return f"cast({_staging_macros().be_year(column)} as double)"

@@ -14,8 +14,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
-# Never selected into a frame: an unexpected value shown as an example would leak them.
-PERSONAL_COLUMNS = frozenset({"headman_name", "headman_phone"})
+# never selected into a frame: an unexpected value shown as an example would leak them
+from ingest.datasets import PERSONAL_COLUMNS
 
 
 @dataclass(frozen=True)

@@ -179,6 +179,9 @@ DATASETS: dict[str, Dataset] = {
 }
 # The workbook's two sheets arrive as one file: the plans' delivery also feeds certification.
 WORKBOOK_COMPANIONS = {"cdd/community_plans": ("cdd/certification",)}
+# Personal data (sources.md §1a): kept in the raw registry as delivered, never shown, reported,
+# exported or published.
+PERSONAL_COLUMNS = frozenset({"headman_name", "headman_phone"})
 LANDING_DATASETS = ("dopa/villages", "dopa/village_plans", "cdd/community_plans", "dla/laos")
 
 

@@ -19,6 +19,7 @@ import time
 from pathlib import Path
 
 from ingest.settings import Settings
+from muban.dbt import DBT_PROJECT_DIR, NIGHTLY_BUILD, dbt_executable
 
 # Targets from the issues: stage -> scale -> (seconds, GiB).
 TARGETS = {
@@ -35,7 +36,6 @@ ACCURACY_TARGETS = {
     "pair_precision": 0.95,
     "pair_recall": 0.90,
 }
-DBT_PROJECT = Path(__file__).resolve().parents[1] / "dbt_project"
 PAGE = os.sysconf("SC_PAGE_SIZE")
 
 
@@ -234,16 +234,13 @@ def _dbt_build(scale: str, scratch: Path) -> dict[str, object]:
     work_db = scratch / "warehouse" / "work" / "work.duckdb"
     if not work_db.exists():
         raise SystemExit(f"no ingested data in {work_db}: run `muban bench ingest` first")
-    dbt = str(Path(sys.executable).with_name("dbt"))
     command = [
-        dbt,
-        "build",
-        "--exclude-resource-type",
-        "unit_test",
+        dbt_executable(),
+        *NIGHTLY_BUILD,
         "--project-dir",
-        str(DBT_PROJECT),
+        str(DBT_PROJECT_DIR),
         "--profiles-dir",
-        str(DBT_PROJECT),
+        str(DBT_PROJECT_DIR),
         "--target-path",
         str(Settings(warehouse=scratch / "warehouse").dbt_target_dir),
     ]

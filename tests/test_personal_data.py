@@ -19,6 +19,7 @@ import duckdb
 import pytest
 
 from publish.publication import PUBLISHED_FILE
+from tests.conftest import leaks_in_database, personal_pattern
 
 SKIPPED = {"work"}  # the work database and the raw archive hold the registry as delivered
 
@@ -36,44 +37,6 @@ def personal_values(published_small) -> list[str]:
     assert len(names) > 50 and len(phones) > 50  # the simulator did deliver personal data
     digits = [re.sub(r"\D", "", phone) for phone in phones]
     return sorted({*names, *phones, *digits})
-
-
-def _pattern(values: list[str]) -> re.Pattern[str]:
-    return re.compile("|".join(re.escape(v) for v in sorted(values, key=len, reverse=True)))
-
-
-def _leaks_in_database(con: duckdb.DuckDBPyConnection, pattern: re.Pattern[str]) -> list[str]:
-    """Every column of every table (and view over Parquet) whose text holds a personal value."""
-    # a constant pattern: DuckDB compiles it once per query, not once per row
-    literal = "'" + pattern.pattern.replace("'", "''") + "'"
-    leaks = []
-    for database, schema, table in con.execute(
-        "select database_name, schema_name, table_name from duckdb_tables() "
-        "where not temporary union all "
-        "select database_name, schema_name, view_name from duckdb_views() "
-        "where not internal and not temporary"
-    ).fetchall():
-        qualified = f'"{database}"."{schema}"."{table}"'
-        columns = [
-            name
-            for (name,) in con.execute(
-                "select column_name from duckdb_columns() where database_name = ? "
-                "and schema_name = ? and table_name = ?",
-                [database, schema, table],
-            ).fetchall()
-        ]
-        counts = con.execute(
-            "select "
-            + ", ".join(
-                f'count(*) filter (where regexp_matches(cast("{c}" as varchar), {literal}))'
-                for c in columns
-            )
-            + f" from {qualified}"
-        ).fetchone()
-        leaks += [
-            f"{qualified}.{c}: {n} rows" for c, n in zip(columns, counts or (), strict=True) if n
-        ]
-    return leaks
 
 
 def _texts_of_file(path: Path) -> list[str]:
@@ -101,15 +64,15 @@ def _texts_of_file(path: Path) -> list[str]:
 
 
 def test_the_scan_finds_personal_data_where_it_is_kept(published_small, personal_values) -> None:
-    pattern = _pattern(personal_values)
+    pattern = personal_pattern(personal_values)
     with duckdb.connect(str(published_small / "work" / "work.duckdb"), read_only=True) as con:
-        leaks = _leaks_in_database(con, pattern)
+        leaks = leaks_in_database(con, pattern)
     assert any(".headman_name:" in leak for leak in leaks)
     assert any(".headman_phone:" in leak for leak in leaks)
 
 
 def test_no_artefact_of_a_run_holds_personal_data(published_small, personal_values) -> None:
-    pattern = _pattern(personal_values)
+    pattern = personal_pattern(personal_values)
     artefacts = [
         path
         for path in published_small.rglob("*")
@@ -122,11 +85,11 @@ def test_no_artefact_of_a_run_holds_personal_data(published_small, personal_valu
     for path in artefacts:
         if path.suffix == ".duckdb":
             with duckdb.connect(str(path), read_only=True) as con:
-                leaks += [f"{path}: {leak}" for leak in _leaks_in_database(con, pattern)]
+                leaks += [f"{path}: {leak}" for leak in leaks_in_database(con, pattern)]
         elif path.suffix == ".parquet":
             with duckdb.connect() as con:
                 con.execute(f"create view exported as select * from read_parquet('{path}')")
-                leaks += [f"{path}: {leak}" for leak in _leaks_in_database(con, pattern)]
+                leaks += [f"{path}: {leak}" for leak in leaks_in_database(con, pattern)]
         else:
             for text in _texts_of_file(path):
                 found = pattern.search(text)

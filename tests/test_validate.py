@@ -22,7 +22,8 @@ from ingest.landing import discover, ingest_landing
 from ingest.settings import Settings
 from ingest.validate import NotValidatable, Report, landing_folder, validate_file
 from ingest.validate.registry import load_registry
-from ingest.validate.row_checks import DBT_PROJECT_DIR, run_row_checks
+from ingest.validate.row_checks import start_row_checks
+from muban.dbt import DBT_PROJECT_DIR
 from publish.publication import PUBLISHED_FILE
 from tests.ingest.test_broken_deliveries import CASES, LIMIT
 
@@ -131,7 +132,7 @@ def test_the_published_registry_round_trips_through_the_staging_models(
     work_db = tmp_path / "warehouse" / "work" / "work.duckdb"
     with store.connect(work_db) as con:
         registry = load_registry(con, nightly)
-    run_row_checks(work_db, tmp_path)
+    start_row_checks(work_db, tmp_path).wait()
     columns = (
         "village_code, moo, name_th, subdistrict_code, status, valid_from, valid_to, is_current"
     )

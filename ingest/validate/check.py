@@ -34,7 +34,8 @@ from ingest.validate.registry import (
     load_registry,
 )
 from ingest.validate.report import DeliveryResult, Notice, Problem, Reason, Report, reason_counts
-from ingest.validate.row_checks import DBT_PROJECT_DIR, start_row_checks
+from ingest.validate.row_checks import start_row_checks
+from muban.dbt import DBT_PROJECT_DIR
 
 # The folder a file of each dataset lands in (the CDD workbook also delivers certification).
 LANDING_FOLDER = {key: key for key in LANDING_DATASETS} | {

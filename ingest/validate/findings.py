@@ -13,7 +13,7 @@ import json
 
 import duckdb
 
-from ingest.datasets import DATASETS, match_header
+from ingest.datasets import DATASETS, PERSONAL_COLUMNS, match_header
 from ingest.validate.registry import REGISTRY_REASONS
 from ingest.validate.report import Notice, Problem, Reason
 
@@ -44,8 +44,6 @@ REASON_COLUMNS: dict[str, dict[str, tuple[str, ...]]] = {
         "village_inconsistent": ("moo", "village_name"),
     },
 }
-# Personal data (sources.md §1a): never read for a report, whatever a mapping above says.
-PERSONAL_COLUMNS = frozenset({"headman_name", "headman_phone"})
 # The staging model that carries a dataset's row warnings (e.g. formula_without_value).
 WARNING_MODELS = {
     "dopa/village_plans": "staging.stg_dopa__village_plans",

@@ -21,27 +21,17 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-import sys
 import time
 from pathlib import Path
 
-DBT_PROJECT_DIR = Path(__file__).resolve().parents[2] / "dbt_project"
+from muban.dbt import DBT_PROJECT_DIR, dbt_environment, dbt_executable
+
 SELECTION = ("+int_delivered_rows", "+quarantine")
 PARTIAL_PARSE = "partial_parse.msgpack"
 
 
 class RowChecksFailed(RuntimeError):
     """dbt could not build the row checks (the file's verdict is unknown, not clean)."""
-
-
-def dbt_executable() -> str:
-    beside = Path(sys.executable).with_name("dbt")
-    if beside.exists():
-        return str(beside)
-    found = shutil.which("dbt")
-    if found is None:
-        raise RowChecksFailed("dbt is not installed beside this Python (dbt-core, dbt-duckdb)")
-    return found
 
 
 class RowChecks:
@@ -77,19 +67,20 @@ def start_row_checks(
     saved = project_dir / "target" / PARTIAL_PARSE
     if saved.is_file():
         shutil.copyfile(saved, target / PARTIAL_PARSE)
-    env = {
-        **os.environ,
+    env = dbt_environment(
+        dict(os.environ),
         # relative to dbt's working directory: the same text as the profile's default
         # (`../warehouse/work/work.duckdb`) when work_db sits there, which keeps partial parsing
-        "MUBAN_WORK_DB": os.path.relpath(work_db, run_dir),
-        "DBT_SEND_ANONYMOUS_USAGE_STATS": "False",
-        "DO_NOT_TRACK": "1",
-        "PYTHAINLP_OFFLINE": "1",
+        MUBAN_WORK_DB=os.path.relpath(work_db, run_dir),
         # a Python model's code is written to a temporary file: keep it in the scratch folder
-        "TMPDIR": str(run_dir),
-    }
+        TMPDIR=str(run_dir),
+    )
+    try:
+        executable = dbt_executable()
+    except FileNotFoundError as missing:
+        raise RowChecksFailed(str(missing)) from None
     command = [
-        dbt_executable(),
+        executable,
         "--no-use-colors",
         "build",
         "--project-dir",
@@ -108,8 +99,3 @@ def start_row_checks(
         "seed",
     ]
     return RowChecks(command, run_dir, env)
-
-
-def run_row_checks(work_db: Path, scratch: Path, project_dir: Path = DBT_PROJECT_DIR) -> float:
-    """Build the selection into `work_db`; dbt's files stay under `scratch`. Seconds taken."""
-    return start_row_checks(work_db, scratch, project_dir).wait()

@@ -17,6 +17,7 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 
+from expectations.validate import PUBLISHED_SUITES
 from ingest.datasets import DATASETS
 from orchestration.assets import publish as publish_assets
 from orchestration.assets.raw import WORK_DB_POOL, raw_key
@@ -24,25 +25,27 @@ from orchestration.resources import MubanWarehouse
 from publish import publication
 from publish.publication import CheckResult
 
-EXPECTATIONS_DIR = Path(__file__).resolve().parents[2] / "expectations"
+ROOT = Path(__file__).resolve().parents[2]
+# What a delivery suite is made of: its code, the staging macros and seeds it reads values and
+# value sets from (expectations/sql.py), and the agreed columns (ingest/datasets.py).
+SUITE_SOURCES = (
+    *sorted((ROOT / "expectations").rglob("*.py")),
+    *sorted((ROOT / "dbt_project" / "macros").glob("*.sql")),
+    *sorted((ROOT / "dbt_project" / "seeds").glob("*.csv")),
+    ROOT / "ingest" / "datasets.py",
+)
 DELIVERY_CHECK = "agreed_format"
 CONSERVATION_CHECK = "rows_conserved"
 VOLUME_CHECK = "plan_items_volume"
 
 
 def suites_version() -> str:
-    """Changes when any suite changes: deliveries are then validated again."""
+    """Changes when anything a suite is made of changes: deliveries are then validated again."""
     digest = hashlib.sha256()
-    for path in sorted(EXPECTATIONS_DIR.rglob("*.py")):
-        digest.update(path.relative_to(EXPECTATIONS_DIR).as_posix().encode())
+    for path in SUITE_SOURCES:
+        digest.update(path.relative_to(ROOT).as_posix().encode())
         digest.update(path.read_bytes())
     return digest.hexdigest()[:16]
-
-
-def published_suites() -> list[str]:
-    from expectations.validate import PUBLISHED_SUITES
-
-    return [suite.rsplit("/", 1)[-1] for suite in PUBLISHED_SUITES]
 
 
 def suite_check_name(table: str) -> str:
@@ -209,7 +212,7 @@ def _volume(con: duckdb.DuckDBPyConnection, previous: Path | None, max_drop: flo
 
 
 def audit_candidate(
-    candidate: Path, previous: Path | None, max_row_drop: float = 0.5
+    candidate: Path, previous: Path | None, max_row_drop: float
 ) -> list[CheckResult]:
     """Every blocking check of a candidate publication, as `CheckResult`s."""
     from expectations.validate import validate_published
@@ -217,7 +220,7 @@ def audit_candidate(
     previous_rows = publication.table_rows(previous) if previous else {}
     results = []
     with duckdb.connect(str(candidate), read_only=True) as con:
-        for table in published_suites():
+        for table in PUBLISHED_SUITES:
             outcome = validate_published(
                 con, table, previous_rows=previous_rows.get(table), max_row_drop=max_row_drop
             )
@@ -245,7 +248,7 @@ def audit_candidate(
                 blocking=True,
                 description=f"{table} meets its suite (expectations/warehouse/{table}.py).",
             )
-            for table in published_suites()
+            for table in PUBLISHED_SUITES
         ),
         dg.AssetCheckSpec(
             CONSERVATION_CHECK,

@@ -6,7 +6,6 @@ files, so `muban run`, tests and CI load the same graph `dagster dev` shows.
 
 import os
 import subprocess
-import sys
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -14,11 +13,11 @@ from typing import Any
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
 
+from muban.dbt import DBT_PROJECT_DIR, NIGHTLY_BUILD, dbt_environment, dbt_executable
 from orchestration.assets.raw import WORK_DB_POOL
 from orchestration.resources import MubanWarehouse
 
-DBT_PROJECT_DIR = Path(__file__).resolve().parents[2] / "dbt_project"
-DBT_EXECUTABLE = Path(sys.executable).with_name("dbt")
+DBT_EXECUTABLE = dbt_executable()
 PROJECT_FILES = ("dbt_project.yml", "profiles.yml", "models", "macros", "seeds", "tests")
 
 
@@ -55,7 +54,7 @@ def prepare_manifest(project_dir: Path = DBT_PROJECT_DIR) -> Path:
                 "--quiet",
             ],
             check=True,
-            env={**environment, "DBT_SEND_ANONYMOUS_USAGE_STATS": "False"},
+            env=dbt_environment(environment),
         )
     return manifest
 
@@ -102,10 +101,8 @@ def muban_dbt(
     # One target folder per warehouse, reused: dbt's partial-parse state stays valid from one
     # night to the next (it is tied to the profile, i.e. this work database's path), and
     # nothing accumulates in the project (dagster-dbt's default is a new folder per run).
-    # Unit tests check the models' code, not the data: they run in CI (tests/reconcile), not
-    # every night, as dbt recommends.
     yield from dbt.cli(
-        ["build", "--exclude-resource-type", "unit_test"],
+        list(NIGHTLY_BUILD),
         context=context,
         target_path=settings.dbt_target_dir.resolve(),
     ).stream()

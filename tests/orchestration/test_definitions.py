@@ -10,8 +10,8 @@ from pathlib import Path
 import duckdb
 
 from ingest.datasets import DATASETS
+from muban.dbt import DBT_PROJECT_DIR
 from muban.nightly import run_nightly
-from orchestration.assets.transform import DBT_PROJECT_DIR
 from orchestration.definitions import defs
 from publish.publication import PUBLISHED_FILE, publications
 from tests.conftest import clone_warehouse, published_rows

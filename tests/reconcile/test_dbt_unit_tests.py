@@ -9,12 +9,12 @@ import os
 import re
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from orchestration.assets.transform import DBT_PROJECT_DIR, prepare_manifest
+from muban.dbt import DBT_PROJECT_DIR, dbt_executable
+from orchestration.assets.transform import prepare_manifest
 
 
 @pytest.mark.slow
@@ -27,7 +27,7 @@ def test_every_dbt_unit_test_passes(published_small: Path, tmp_path: Path) -> No
 
     done = subprocess.run(
         [
-            str(Path(sys.executable).with_name("dbt")),
+            dbt_executable(),
             "--no-use-colors",
             "test",
             "--select",
